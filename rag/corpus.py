@@ -1,0 +1,134 @@
+"""The corpus: manifest of plans, loading and parsing them, content hashes for the index."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import CorpusError
+from .model import Clause, Doc
+from .normalize import decode
+from .parse import ParsedDoc, parse_document
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.toml"
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a plan is ~50 KB; anything this big is not a plan text
+_REQUIRED = ("id", "file", "title", "title_en", "region")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Every parsed plan plus the hashes that tell an index whether it is stale."""
+
+    root: Path
+    docs: tuple[ParsedDoc, ...]
+    doc_hashes: dict[str, str]
+    warnings: tuple[str, ...]
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(c for d in self.docs for c in d.clauses)
+
+    @property
+    def content_hash(self) -> str:
+        """One hash over the manifest and every document's bytes."""
+        h = hashlib.sha256()
+        for key in sorted(self.doc_hashes):
+            h.update(f"{key}:{self.doc_hashes[key]}\n".encode())
+        return h.hexdigest()
+
+    def doc(self, doc_id: str) -> Doc:
+        for d in self.docs:
+            if d.doc.id == doc_id:
+                return d.doc
+        raise KeyError(doc_id)
+
+    def clause(self, clause_id: str) -> Clause:
+        for c in self.clauses:
+            if c.id == clause_id:
+                return c
+        raise KeyError(clause_id)
+
+
+def load_manifest(root: Path) -> list[Doc]:
+    """Read `corpus/manifest.toml` into Doc entries.
+
+    Raises:
+        CorpusError: the manifest is missing or malformed, an entry lacks a required field,
+            ids repeat, or a listed file does not exist.
+    """
+    path = root / MANIFEST
+    if not path.is_file():
+        raise CorpusError(f"{path}: corpus manifest not found; create it with one [[doc]] per plan")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise CorpusError(f"{path}: not valid TOML ({e})") from None
+    known = {f.name for f in fields(Doc)}
+    docs, seen = [], set()
+    for i, entry in enumerate(data.get("doc", []), start=1):
+        missing = [k for k in _REQUIRED if not entry.get(k)]
+        if missing:
+            raise CorpusError(f"{path}: [[doc]] entry {i} lacks {', '.join(missing)}")
+        if entry["id"] in seen:
+            raise CorpusError(f"{path}: document id {entry['id']!r} is listed twice")
+        seen.add(entry["id"])
+        if not (root / entry["file"]).is_file():
+            raise CorpusError(
+                f"{path}: document {entry['id']} names file {entry['file']!r}, "
+                f"which is not in {root}; add the file or remove the entry"
+            )
+        values = {k: str(v) for k, v in entry.items() if k in known}
+        docs.append(Doc(**{k: values.get(k, "") for k in known}))  # type: ignore[arg-type]
+    if not docs:
+        raise CorpusError(f"{path}: lists no documents")
+    return docs
+
+
+def load_corpus(root: str | Path = "corpus") -> Corpus:
+    """Load and parse every plan listed in the manifest.
+
+    Args:
+        root: the corpus directory (manifest.toml and the plan texts).
+
+    Returns:
+        The parsed corpus. Problems that lose only one document's content (an empty
+        file, no headings, a duplicate of another document) are warnings, not errors.
+
+    Raises:
+        CorpusError: manifest problems, a file that is not UTF-8 (with byte offset),
+            or a file too large to be a plan.
+    """
+    root = Path(root)
+    docs = load_manifest(root)
+    parsed, hashes, warnings = [], {"manifest": _sha((root / MANIFEST).read_bytes())}, []
+    by_hash: dict[str, str] = {}
+    for doc in docs:
+        path = root / doc.file
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(
+                f"{path}: {size:,} bytes is too large for a plan text "
+                f"(limit {MAX_FILE_BYTES:,}); split it or check it is the right file"
+            )
+        data = path.read_bytes()
+        digest = _sha(data)
+        if digest in by_hash:
+            warnings.append(f"{path}: same bytes as document {by_hash[digest]}; skipped")
+            continue
+        by_hash[digest] = doc.id
+        hashes[doc.id] = digest
+        p = parse_document(doc, decode(data, str(path)))
+        warnings.extend(p.warnings)
+        parsed.append(p)
+    for w in warnings:
+        log.warning(w)
+    return Corpus(root, tuple(parsed), hashes, tuple(warnings))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,232 @@
+"""Per-clause extraction: responsible units (lead first), inline leads, numeric targets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Target
+
+# Collective bodies whose names contain the list separator "、"; protected before splitting.
+_COLLECTIVE = re.compile(r"各市、县[〔（(]市、区[〕）)](?:人民)?政府")
+_RESP_OPEN = re.compile(r"[（(]\s*(?:责任单位|实施主体|牵头单位)[：:]")
+_ALIAS = re.compile(r"^(.+?)[〔]([^〔〕]+)[〕]$")
+_STANDING_RULE = re.compile(r"以下均需(.+?)落实[，,]?不再列出")
+_LEAD_NOTE = re.compile(r"列第一(?:位)?的?为牵头单位")
+_UNIT_SUFFIX = re.compile(r"(?:医院|委|局|厅|中心|政府|办|院|所|会|部|室|社|集团)$")
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """A parsed `（责任单位：…）` list."""
+
+    units: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]  # sentences after the list, e.g. 列第一位的为牵头单位，下同
+    span: tuple[int, int]  # character span of the whole parenthesis in the clause text
+    standing: str = ""  # a body made co-responsible for every later clause ("以下均需…落实")
+
+
+def _close_paren(text: str, start: int) -> int:
+    """Index of the parenthesis that closes the one opened at `start`, or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "（(":
+            depth += 1
+        elif text[i] in "）)":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _split_units(listing: str) -> list[str]:
+    """Split "A〔B〕、C，各市、县〔市、区〕政府" on 、，, outside brackets."""
+    protected: list[str] = []
+
+    def _protect(m: re.Match[str]) -> str:
+        protected.append(m.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    s = _COLLECTIVE.sub(_protect, listing)
+    parts, depth, cur = [], 0, ""
+    for ch in s:
+        if ch in "〔（(":
+            depth += 1
+        elif ch in "〕）)":
+            depth -= 1
+        if ch in "、，,；;" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    out = []
+    for p in parts:
+        p = re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], p).strip()
+        p = p.removeprefix("和").removeprefix("及").strip()
+        if p:
+            out.append(p)
+    return out
+
+
+def extract_responsibilities(text: str) -> list[Responsibility]:
+    """Find every `（责任单位：…）` list in a clause's normalised text.
+
+    Args:
+        text: the clause text, line breaks already joined.
+
+    Returns:
+        One Responsibility per list, units in the written order (the first is the lead).
+    """
+    found = []
+    for m in _RESP_OPEN.finditer(text):
+        end = _close_paren(text, m.start())
+        if end < 0:
+            end = len(text)
+        body = text[m.end() : end]
+        head, _, rest = body.partition("。")
+        notes = tuple(s for s in re.split(r"[。；]", rest) if s.strip())
+        units, aliases = [], []
+        for name in _split_units(head):
+            a = _ALIAS.match(name)
+            if a and not _COLLECTIVE.fullmatch(name):
+                units.append(a.group(1))
+                aliases.append((a.group(1), a.group(2)))
+            else:
+                units.append(name)
+        standing = ""
+        for n in notes:
+            r = _STANDING_RULE.search(n)
+            if r:
+                standing = r.group(1)
+        found.append(
+            Responsibility(tuple(units), tuple(aliases), notes, (m.start(), end + 1), standing)
+        )
+    return found
+
+
+def extract_inline_leads(text: str) -> list[tuple[str, str]]:
+    """Units said to lead in running text: "省肿瘤医院牵头，建立…" → ("省肿瘤医院", sentence).
+
+    "牵头医院"/"牵头单位" (a lead hospital as a noun) and "列第一…为牵头单位" are not leads.
+    """
+    leads = []
+    for m in re.finditer(r"牵头(?!医院|单位|抓总|的为)", text):
+        before = text[: m.start()]
+        before = re.sub(r"(?:发挥|负责|共同|分别)$", "", before)
+        cut = max(before.rfind(c) for c in "，。；：、“”（）\n")
+        name = before[cut + 1 :]
+        if 2 <= len(name) <= 20 and _UNIT_SUFFIX.search(name):
+            start = max(text.rfind(c, 0, m.start()) for c in "。；") + 1
+            stops = [i for i in (text.find(c, m.end()) for c in "。；") if i >= 0]
+            end = min(stops) + 1 if stops else len(text)
+            leads.append((name, text[start:end]))
+    return leads
+
+
+# ---- targets in running text -------------------------------------------------------------
+
+_NUM = r"\d+(?:\.\d+)?(?:[—~～-]\d+(?:\.\d+)?)?"
+_UNITS = (
+    r"床/万人|/10万|/万|万人次|万人|亿元|万元|分钟|小时|个百分点|%|‰|个|张|人|名|家|支|岁|所|项|次|天|倍|台|辆|元|座|条|位|级"
+)
+_PRE_CMP = r"不低于|不高于|不少于|不超过|超过|高于|低于|≥|≤|>|<|约"
+_VERB = r"达到|达|提高到|提升到|提升至|提高至|降低到|降至|下降到|下降至|控制在|稳定在|维持在|保持在|增加到|增长到|突破|实现"
+_POST_CMP = r"以上|以下|左右|以内"
+_TARGET = re.compile(
+    rf"(?P<pre>{_PRE_CMP})?(?P<verb>{_VERB})?(?P<pre2>{_PRE_CMP})?\s*"
+    rf"(?P<num>{_NUM})\s*(?P<unit>{_UNITS})?(?P<post>{_POST_CMP})?"
+)
+_YEAR = re.compile(r"(?:到|至|于|在)?(20\d\d)年(?:底|末)?")
+_FIVE_YEAR = re.compile(r"“?十四五”?(?:期末|时期|末)")
+_BUILD_VERB = re.compile(r"(?:建设|建成|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创)$")
+_SENT = re.compile(r"[^。；！？]+[。；！？]?")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENT.findall(text) if s.strip()]
+
+
+def _year_of(sentence: str, pos: int, default: str) -> str:
+    """The year a target at `pos` belongs to: the last year phrase before it, else `default`."""
+    years = [m for m in _YEAR.finditer(sentence[:pos]) if not sentence[m.end() :].startswith("—")]
+    if years:
+        return years[-1].group(1)
+    if _FIVE_YEAR.search(sentence[:pos]):
+        return "2025"
+    return default
+
+
+def _indicator_before(clause: str) -> str:
+    """The indicator phrase in a sub-sentence before its value: strip time phrases and verbs."""
+    s = re.sub(rf"^.*?(?:20\d\d年(?:底|末)?|“?十四五”?(?:期末|时期|末)?)[，,]?", "", clause)
+    s = re.sub(r"^(?:力争|争取|全面|推动|确保|其中|全市|全省|实现)+", "", s)
+    return s.strip("，,、：: ") or clause.strip("，,、：: ")
+
+
+def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "") -> list[Target]:
+    """Numeric targets in a clause's running text, one per stated value.
+
+    A target is a number with a unit or comparator that a verb like 达到/控制在 or a
+    comparator like 以上/不低于/左右 makes a goal ("日间手术占择期手术比例达到25%以上").
+    Bare counts, years and document numbers are not targets.
+
+    Args:
+        text: normalised clause text.
+        clause_id: id recorded on each target.
+        doc: document id.
+        default_year: the year used when the sentence names none, normally the end of the
+            plan's period; such targets carry `year_note="plan horizon"`.
+
+    Returns:
+        Targets in text order; `evidence` is the sentence, an exact substring of `text`.
+    """
+    targets: list[Target] = []
+    for sent in _sentences(text):
+        for sub_m in re.finditer(r"[^，,：:]+", sent):
+            sub = sub_m.group(0)
+            last_end, prev_indicator = 0, ""
+            for m in _TARGET.finditer(sub):
+                seg_start, last_end = last_end, m.end()
+                if sub[: m.start()].endswith("从"):  # "从20%提升至40%": 20% is where it starts
+                    prev_indicator = _indicator_before(sub[seg_start : m.start() - 1])
+                    continue
+                num, unit = m.group("num"), m.group("unit") or ""
+                pre = m.group("pre") or m.group("pre2") or ""
+                verb, post = m.group("verb") or "", m.group("post") or ""
+                if unit == "" and not (pre or post or verb):
+                    continue
+                if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
+                    r"20\d\d$", num
+                ):
+                    continue
+                if not (pre or post or verb) and unit not in ("%", "‰"):
+                    continue
+                if sub[: m.start()].endswith("第"):
+                    continue
+                indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的"))
+                if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
+                    indicator = prev_indicator or indicator
+                prev_indicator = indicator
+                after = re.split(r"[、和]", sub[m.end() :].strip("。；！？ "), maxsplit=1)[0]
+                if after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
+                    # "建设20家左右省级中医特色医院": the thing counted follows the number
+                    indicator = f"{indicator}{after}" if indicator else after
+                comparator = post or pre or ("达到" if verb.startswith("达") else verb)
+                year = _year_of(sent, sub_m.start() + m.start(), "")
+                targets.append(
+                    Target(
+                        indicator=indicator[-40:],
+                        comparator=comparator,
+                        value=f"{num}{unit}",
+                        number=num,
+                        unit=unit,
+                        year=year or default_year,
+                        evidence=sent,
+                        clause_id=clause_id,
+                        doc=doc,
+                        year_note="" if year or not default_year else "plan horizon",
+                    )
+                )
+    return targets

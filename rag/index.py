@@ -1,0 +1,252 @@
+"""The on-disk index: retrieval units → embeddings (FAISS) + BM25 tokens, with a checked manifest.
+
+Layout (no pickle anywhere; every file checksummed in the manifest, verified before it is read):
+
+    index/CURRENT              name of the live generation, replaced atomically
+    index/gen-<hash>/manifest.json
+    index/gen-<hash>/units.jsonl     retrieval units (the docstore) with their BM25 tokens
+    index/gen-<hash>/vectors.faiss   FAISS index over the unit embeddings
+    index/gen-<hash>/userdict.txt    the jieba user dictionary made from the corpus
+
+A build writes a new generation beside the old one, fsyncs it, writes its manifest last and
+then swaps CURRENT, so a crash at any moment leaves the old index or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .corpus import Corpus
+from .errors import IndexStateError
+from .units import Unit, make_units, user_words
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+EXACT_SEARCH_MAX = 200_000  # above this many units, an HNSW graph replaces exact search
+_FILES = ("units.jsonl", "vectors.faiss", "userdict.txt")
+
+
+@dataclass
+class Index:
+    """A loaded index: units, their vectors in FAISS, and the manifest that describes them."""
+
+    path: Path
+    manifest: dict[str, Any]
+    units: list[Unit]
+    faiss_index: Any
+    words: list[str]
+    tokens: list[list[str]]
+
+
+def make_faiss_index(dim: int, n: int) -> Any:
+    """The one place that picks the vector index: exact inner product for small corpora, HNSW
+    (approximate, sub-linear) above EXACT_SEARCH_MAX units. Vectors are L2-normalised, so inner
+    product is cosine similarity."""
+    if n <= EXACT_SEARCH_MAX:
+        return faiss.IndexFlatIP(dim)
+    idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    idx.hnsw.efSearch = 128
+    return idx
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:
+    """Vectors of the live generation keyed by unit text, to re-embed only what changed."""
+    try:
+        old = load_index(index_dir, verify_corpus=None, embedder_id=embedder_id)
+    except IndexStateError:
+        return {}
+    vecs = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal) if old.units else []
+    return {u.embed_text: vecs[i] for i, u in enumerate(old.units)}
+
+
+def build_index(
+    corpus: Corpus,
+    embedder: Any,
+    index_dir: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+    extra_words: list[str] | None = None,
+) -> dict[str, Any]:
+    """Build (or incrementally refresh) the index for `corpus` and make it live.
+
+    Args:
+        corpus: the parsed corpus.
+        embedder: an object with `encode(list[str]) -> np.ndarray`, `id` and `dim`.
+        index_dir: where the index lives (created if missing).
+        progress: called with (done, total) as units are embedded.
+        extra_words: more terms for the jieba dictionary (e.g. glossary Chinese names).
+
+    Returns:
+        The new manifest (counts, timings, how many units were re-embedded).
+    """
+    from .tokenize import Tokenizer
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    units = make_units(corpus)
+    words = sorted(set(user_words(corpus)) | set(extra_words or []))
+    tokenizer = Tokenizer(words)
+    cache = _previous_vectors(index_dir, embedder.id)
+    todo = [u.embed_text for u in units if u.embed_text not in cache]
+    fresh: dict[str, np.ndarray] = {}
+    step = 256
+    for i in range(0, len(todo), step):
+        batch = todo[i : i + step]
+        for text, vec in zip(batch, embedder.encode(batch), strict=True):
+            fresh[text] = vec
+        if progress:
+            progress(min(i + step, len(todo)), len(todo))
+    t_embed = time.perf_counter()
+    matrix = np.zeros((len(units), embedder.dim), dtype="float32")
+    for i, u in enumerate(units):
+        matrix[i] = fresh[u.embed_text] if u.embed_text in fresh else cache[u.embed_text]
+    fidx = make_faiss_index(embedder.dim, len(units))
+    if len(units):
+        fidx.add(matrix)
+    tmp = Path(tempfile.mkdtemp(prefix="gen-tmp-", dir=index_dir))
+    try:
+        lines = (
+            json.dumps({**u.to_json(), "tokens": tokenizer(u.lex_text)}, ensure_ascii=False)
+            for u in units
+        )
+        _fsync_write(tmp / "units.jsonl", ("\n".join(lines) + "\n").encode())
+        faiss.write_index(fidx, str(tmp / "vectors.faiss"))
+        with open(tmp / "vectors.faiss", "rb+") as f:
+            os.fsync(f.fileno())
+        _fsync_write(tmp / "userdict.txt", ("\n".join(words) + "\n").encode())
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "corpus_hash": corpus.content_hash,
+            "doc_hashes": corpus.doc_hashes,
+            "embedder": {"id": embedder.id, "dim": embedder.dim},
+            "vector_index": type(fidx).__name__,
+            "counts": {
+                "documents": len(corpus.docs),
+                "clauses": len(corpus.clauses),
+                "units": len(units),
+                "embedded": len(todo),
+                "reused": len(units) - len(todo),
+            },
+            "seconds": {
+                "embed": round(t_embed - t0, 3),
+                "total": round(time.perf_counter() - t0, 3),
+            },
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "files": {n: {"sha256": _sha256(tmp / n), "size": (tmp / n).stat().st_size} for n in _FILES},
+        }
+        _fsync_write(tmp / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+        _fsync_dir(tmp)
+        gen = index_dir / f"gen-{hashlib.sha256(json.dumps(manifest['files']).encode()).hexdigest()[:16]}"
+        if gen.exists():
+            shutil.rmtree(gen)
+        os.replace(tmp, gen)
+        _fsync_write(index_dir / "CURRENT.tmp", gen.name.encode())
+        os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
+        _fsync_dir(index_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    _collect_garbage(index_dir, keep=gen.name)
+    return manifest
+
+
+def _collect_garbage(index_dir: Path, keep: str) -> None:
+    for p in index_dir.glob("gen-*"):
+        if p.name != keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _refuse(reason: str, index_dir: Path) -> IndexStateError:
+    return IndexStateError(f"index at {index_dir} {reason}; rebuild it with `rag build`")
+
+
+def load_index(
+    index_dir: str | Path, verify_corpus: Corpus | None, embedder_id: str | None
+) -> Index:
+    """Load the live index after checking every file against its manifest.
+
+    Args:
+        index_dir: the index directory.
+        verify_corpus: the corpus the index must have been built from (None: don't check).
+        embedder_id: the embedder the index must have been built with (None: don't check).
+
+    Raises:
+        IndexStateError: missing, corrupt (size or checksum), stale (corpus changed) or
+            mismatched (another embedder or format); the message says which and how to rebuild.
+    """
+    index_dir = Path(index_dir)
+    current = index_dir / "CURRENT"
+    if not current.is_file():
+        raise _refuse("does not exist yet", index_dir)
+    gen = index_dir / current.read_text(encoding="utf-8", errors="replace").strip()
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise _refuse(f"has an unreadable manifest ({type(e).__name__})", index_dir) from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise _refuse(f"has format {manifest.get('format_version')}, expected {FORMAT_VERSION}", index_dir)
+    for name in _FILES:
+        p, meta = gen / name, files.get(name, {})
+        if not p.is_file():
+            raise _refuse(f"is missing {name}", index_dir)
+        if p.stat().st_size != meta.get("size") or _sha256(p) != meta.get("sha256"):
+            raise _refuse(f"is corrupt: {name} does not match its checksum", index_dir)
+    if embedder_id is not None and manifest["embedder"]["id"] != embedder_id:
+        raise _refuse(
+            f"was built with embedder {manifest['embedder']['id']!r}, not {embedder_id!r}", index_dir
+        )
+    if verify_corpus is not None and manifest["corpus_hash"] != verify_corpus.content_hash:
+        changed = sorted(
+            k for k in set(manifest["doc_hashes"]) | set(verify_corpus.doc_hashes)
+            if manifest["doc_hashes"].get(k) != verify_corpus.doc_hashes.get(k)
+        )
+        raise _refuse(f"is stale: the corpus changed ({', '.join(changed)})", index_dir)
+    records = [
+        json.loads(line)
+        for line in (gen / "units.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    units = [Unit.from_json(r) for r in records]
+    fidx = faiss.read_index(str(gen / "vectors.faiss"))
+    if fidx.ntotal != len(units):
+        raise _refuse(f"is inconsistent: {fidx.ntotal} vectors for {len(units)} units", index_dir)
+    words = (gen / "userdict.txt").read_text(encoding="utf-8").split()
+    return Index(gen, manifest, units, fidx, words, [r.get("tokens", []) for r in records])

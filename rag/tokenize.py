@@ -1,0 +1,59 @@
+"""Lexical tokens for BM25: jieba with a corpus-made user dictionary, numbers kept whole."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+# Question words and particles carry no topic; everything else (including 牵头, 目标) does.
+_STOP = set(
+    "的 了 和 与 及 是 在 为 对 由 把 被 将 等 并 或 也 都 就 而 吗 呢 吧 啊 哪 哪个 哪些 哪家 什么 多少 "
+    "怎么 如何 是否 有 没有 请问 一下 这个 那个 其 之 以 于 中 上 下 个 年 "
+    "the a an of to in on for by and or is are was be what which who whom how does do did "
+    "with at as from that this it its plan plans".split()
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|‰)?")
+_TOKEN_OK = re.compile(r"[\w%‰]")
+
+
+class Tokenizer:
+    """A jieba tokenizer that keeps the corpus's own terms (unit and indicator names) whole."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self._jieba = jieba.Tokenizer()
+        self.words = sorted({w for w in words if 2 <= len(w) <= 30 and " " not in w})
+        for w in self.words:
+            self._jieba.add_word(w, freq=50_000)
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of `text`: search-mode jieba words, whole numbers with % attached, lowercase."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        tokens: list[str] = []
+        for piece in _split_numbers(text):
+            if _NUMBER.fullmatch(piece):
+                tokens.append(piece)
+                continue
+            for w in self._jieba.cut_for_search(piece):
+                w = w.strip()
+                if w and w not in _STOP and _TOKEN_OK.search(w):
+                    tokens.append(w)
+        return tokens
+
+
+def _split_numbers(text: str) -> list[str]:
+    """Cut text so that numbers ("45%", "1.05") are pieces of their own."""
+    out, last = [], 0
+    for m in _NUMBER.finditer(text):
+        if m.start() > last:
+            out.append(text[last : m.start()])
+        out.append(m.group(0))
+        last = m.end()
+    if last < len(text):
+        out.append(text[last:])
+    return out

@@ -1,0 +1,77 @@
+"""Responsibility lists, inline leads and text targets, as pure functions on real clause text."""
+
+from __future__ import annotations
+
+from rag.extract import extract_inline_leads, extract_responsibilities, extract_targets
+
+# 000 二（一）1, with the line breaks of the source joined.
+C000_1 = (
+    "超常规推进“医学高峰”建设。到2025年，三甲综合医院三级、四级手术占比达到45%以上。"
+    "（责任单位：省卫生健康委〔省中医药局〕、省发展改革委、省科技厅。列第一位的为牵头单位，下同）"
+)
+
+
+def test_units_in_order_with_alias_kept_apart():
+    (r,) = extract_responsibilities(C000_1)
+    assert r.units == ("省卫生健康委", "省发展改革委", "省科技厅")
+    assert r.aliases == (("省卫生健康委", "省中医药局"),)
+    assert r.notes == ("列第一位的为牵头单位，下同",)
+
+
+def test_collective_body_after_comma_and_standing_rule():
+    text = (
+        "建设20家左右省级中医特色医院。（责任单位：省卫生健康委〔省中医药局〕、省发展改革委、"
+        "省财政厅，各市、县〔市、区〕政府。以下均需各市、县〔市、区〕政府落实，不再列出）"
+    )
+    (r,) = extract_responsibilities(text)
+    assert r.units[-1] == "各市、县〔市、区〕政府"
+    assert len(r.units) == 4
+    assert r.standing == "各市、县〔市、区〕政府"
+
+
+def test_huzhou_list_with_district_governments():
+    text = "（责任单位：市卫生健康委、市委编办、市医保局，各区县人民政府。列第一的为牵头单位，下同）"
+    (r,) = extract_responsibilities(text)
+    assert r.units == ("市卫生健康委", "市委编办", "市医保局", "各区县人民政府")
+
+
+def test_list_span_covers_the_parenthesis():
+    (r,) = extract_responsibilities(C000_1)
+    assert C000_1[r.span[0] : r.span[1]].startswith("（责任单位：")
+    assert C000_1[r.span[1] - 1] == "）"
+
+
+def test_inline_leads_and_lead_hospital_noun():
+    text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症。推动县域医共体牵头医院提标扩能。"
+    assert [u for u, _ in extract_inline_leads(text)] == ["省中医院", "省立同德医院"]
+
+
+def test_target_with_comparator_value_year_and_evidence():
+    (t,) = extract_targets(C000_1, "000/二/（一）/1", "000")
+    assert (t.indicator, t.comparator, t.value, t.year) == ("三甲综合医院三级、四级手术占比", "以上", "45%", "2025")
+    assert t.evidence in C000_1
+
+
+def test_target_year_defaults_to_plan_horizon_with_note():
+    (t,) = extract_targets("省级三甲综合医院日间手术比例达到25%以上。", "x", "000", "2025")
+    assert (t.indicator, t.value, t.year, t.year_note) == ("省级三甲综合医院日间手术比例", "25%", "2025", "plan horizon")
+
+
+def test_two_targets_in_one_sentence():
+    ts = extract_targets("到2025年，县域就诊率达到90%以上，基层就诊率达到65%以上。", "x", "000")
+    assert [(t.indicator, t.value) for t in ts] == [("县域就诊率", "90%"), ("基层就诊率", "65%")]
+
+
+def test_count_target_names_what_is_counted():
+    (t,) = extract_targets("建设20家左右省级中医特色医院。", "x", "000")
+    assert (t.comparator, t.value) == ("左右", "20家")
+    assert "省级中医特色医院" in t.indicator
+
+
+def test_from_to_keeps_only_the_goal():
+    ts = extract_targets("区县级三级公立医院占比从20%提升至40%。", "x", "002")
+    assert [(t.indicator, t.value) for t in ts] == [("区县级三级公立医院占比", "40%")]
+
+
+def test_years_and_document_numbers_are_not_targets():
+    assert extract_targets("国办发〔2021〕18号文件于2021年12月20日印发。", "x", "000") == []

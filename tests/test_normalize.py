@@ -1,0 +1,75 @@
+"""Each normalisation rule, on snippets of the real plans."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.errors import CorpusError
+from rag.normalize import clean_lines, collapse_spaces, decode, normalize_chars
+
+
+def test_full_width_digits_and_percent_fold():
+    assert collapse_spaces(normalize_chars("到 ２０２５ 年，达到 ４５％以上")) == "到2025年，达到45%以上"
+
+
+def test_private_use_decimal_point_is_repaired():
+    assert collapse_spaces(normalize_chars("比例达到 ４４\ue010７％ 以上")) == "比例达到44.7%以上"
+
+
+def test_cjk_punctuation_stays_full_width():
+    assert normalize_chars("（责任单位：省卫生健康委〔省中医药局〕、省医保局）") == (
+        "（责任单位：省卫生健康委〔省中医药局〕、省医保局）"
+    )
+
+
+def test_half_width_heading_brackets_become_full_width():
+    assert normalize_chars("(一) 指导思想。") == "（一） 指导思想。"
+
+
+def test_letter_spaced_cells_are_joined():
+    assert collapse_spaces("人 均 期 望 寿 命") == "人均期望寿命"
+    assert collapse_spaces("83 岁 以 上") == "83岁以上"
+
+
+def test_broken_decimal_in_table_cell():
+    assert collapse_spaces(normalize_chars("８２． ４")) == "82.4"
+
+
+def test_page_footers_rule_line_and_bookmarks_are_dropped():
+    text = "甲\n—６—\n— 5 —\n欗欗欗欗\n[bookmark: _Toc66713938]一、现实基础\n乙"
+    assert [ln.text for ln in clean_lines(text)] == ["甲", "一、现实基础", "乙"]
+
+
+def test_range_dash_is_not_a_footer():
+    assert [ln.text for ln in clean_lines("—8 个优势专科，在")] == ["—8 个优势专科，在"]
+
+
+def test_footnote_text_becomes_a_note_and_marker_goes():
+    line = clean_lines("医疗机构[footnoteRef:1]、床位。 [1:  本规划仅针对“省级医院”。] ")[0]
+    assert line.text == "医疗机构、床位。"
+    assert line.notes == ("本规划仅针对“省级医院”。",)
+
+
+def test_cc_tail_is_dropped():
+    lines = clean_lines("正文。\n抄送：省委各部门。\n浙江省人民政府办公厅 2023 年 4 月 7 日印发")
+    assert [ln.text for ln in lines] == ["正文。"]
+
+
+def test_line_numbers_are_source_lines():
+    lines = clean_lines("一\n\n二\n\n三")
+    assert [ln.no for ln in lines] == [1, 3, 5]
+
+
+def test_non_utf8_names_file_and_offset():
+    with pytest.raises(CorpusError) as e:
+        decode("卫生".encode() + "健康".encode("gb18030"), "corpus/x.txt")
+    assert "corpus/x.txt" in str(e.value) and "byte offset 6" in str(e.value)
+
+
+@given(st.text(max_size=300))
+def test_normalisation_is_idempotent_and_total(text):
+    once = collapse_spaces(normalize_chars(text))
+    assert collapse_spaces(normalize_chars(once)) == once
+    clean_lines(text)  # never raises
