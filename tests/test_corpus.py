@@ -57,7 +57,7 @@ def test_content_hash_changes_with_a_document(tmp_path, corpus):
 def test_non_utf8_file_is_named_with_offset(tmp_path):
     root = _copy_corpus(tmp_path)
     _add_doc(root, "005", "bad.txt", "一、总则\n卫生".encode() + "健康".encode("gb18030"))
-    with pytest.raises(CorpusError, match=r"bad\.txt: not UTF-8 at byte offset 16"):
+    with pytest.raises(CorpusError, match=r"bad\.txt: not UTF-8 at byte offset 19"):
         load_corpus(root)
 
 

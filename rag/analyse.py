@@ -1,0 +1,154 @@
+"""Query analysis: script and language, intent, and slots (year, plan/region, role, follow-up)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_QUESTION_CHARS = 2000
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+# Intent cues. Order of checks: units (all/others) before lead, lead before target.
+_UNITS = re.compile(
+    r"责任单位有哪些|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
+    r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|"
+    r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
+    r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
+    r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|the) ",
+    re.I,
+)
+_LEAD = re.compile(
+    r"牵头|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|"
+    r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
+    r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)",
+    re.I,
+)
+_TARGET = re.compile(
+    r"目标|达到多少|多少|几个|几家|几张|比例是|比重|指标|要求.*(?:达到|不低于)|到20\d\d|基线|基期|完成情况|"
+    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|what (?:percentage|rate|"
+    r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b",
+    re.I,
+)
+_FOLLOW = re.compile(
+    r"^(?:那|那么|还有|另外|再|其中|这个|这项|该)|呢[？?]?$|^(?:and|what about|how about|and what|"
+    r"what of|same for|also)\b",
+    re.I,
+)
+_YEAR = re.compile(r"(20\d\d)\s*年?")
+_BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
+_RESULT = re.compile(r"完成情况|实际完成|实际达到|完成了|actual|achieved|result", re.I)
+
+# Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
+_PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"湖州|huzhou|示范项目|demonstration project", re.I), ("002",)),
+    (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
+    (re.compile(r"省级医疗资源配置|医疗资源配置|resource allocation|省级医院规划", re.I), ("003",)),
+    (re.compile(r"现代化建设|卫生健康现代化|modernis|moderniz", re.I), ("001",)),
+    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|high-quality development of public", re.I), ("000",)),
+    (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
+)
+_ELSEWHERE = re.compile(
+    r"江苏|上海|北京|广东|福建|安徽|江西|山东|河南|湖北|湖南|四川|重庆|天津|河北|山西|陕西|云南|贵州|广西|海南|"
+    r"辽宁|吉林|黑龙江|内蒙古|新疆|西藏|甘肃|青海|宁夏|深圳|广州|南京|苏州|武汉|成都|全国|国家卫健委|"
+    r"宁波|温州|嘉兴|金华|衢州|舟山|台州|丽水|"
+    r"jiangsu|shanghai|beijing|guangdong|fujian|anhui|shandong|sichuan|chongqing|shenzhen|"
+    r"guangzhou|nanjing|suzhou|wuhan|chengdu|ningbo|wenzhou|jiaxing|jinhua|quzhou|zhoushan|taizhou|lishui|"
+    r"national(?:ly)?|nationwide",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, as the chain understands it."""
+
+    text: str  # normalised question (NFKC digits, simplified Chinese)
+    language: str  # "zh" or "en": the language to answer in
+    script: str  # "zh", "en" or "mixed"
+    intent: str  # lead_unit | units | target | general
+    years: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()  # plans named or implied by region; () = all
+    role: str = "target"  # target | baseline | result
+    elsewhere: str = ""  # a place no plan here covers ("江苏", "Ningbo")
+    follow_up: bool = False
+    slots: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+_t2s = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (衛生健康委 → 卫生健康委), via OpenCC's data."""
+    global _t2s
+    if _t2s is None:
+        from opencc import OpenCC
+
+        _t2s = OpenCC("t2s")
+    return _t2s.convert(text)
+
+
+def clean_question(text: str) -> str:
+    """Drop control characters and NULs, fold full-width forms, collapse whitespace."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_script(text: str) -> str:
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    if cjk and latin >= 12 and latin > cjk:
+        return "mixed" if cjk >= 2 else "en"
+    if cjk and latin >= 12:
+        return "mixed"
+    return "zh" if cjk else "en"
+
+
+def detect_intent(text: str) -> str:
+    if _UNITS.search(text):
+        return "units"
+    if _LEAD.search(text):
+        return "lead_unit"
+    if _TARGET.search(text):
+        return "target"
+    return "general"
+
+
+def analyse(question: str) -> Query:
+    """Understand one question on its own (follow-ups are merged by the chain).
+
+    Args:
+        question: the user's text, already checked for length.
+
+    Returns:
+        A Query with language, intent and slots.
+    """
+    text = clean_question(question)
+    if _CJK.search(text):
+        text = to_simplified(text)
+    script = detect_script(text)
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    language = "zh" if script == "zh" or (script == "mixed" and cjk * 3 >= latin) else "en"
+    docs: tuple[str, ...] = ()
+    for pat, ids in _PLANS:
+        if pat.search(text):
+            docs = ids
+            break
+    years = tuple(dict.fromkeys(y for y in _YEAR.findall(text)))
+    if re.search(r"十四五|14th five", text, re.I) and not years:
+        years = ("2025",)
+    role = "baseline" if _BASELINE.search(text) else "result" if _RESULT.search(text) else "target"
+    m = _ELSEWHERE.search(text)
+    return Query(
+        text=text,
+        language=language,
+        script=script,
+        intent=detect_intent(text),
+        years=years,
+        docs=docs,
+        role=role,
+        elsewhere=m.group(0) if m and not docs else "",
+        follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
+    )

@@ -1,0 +1,323 @@
+"""The retrieval chain (LCEL: analyse → retrieve → answer) and the Assistant that runs it.
+
+The CLI, the Gradio UI and the eval runner all call `Assistant.ask`; nothing answers a
+question another way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import RunnableLambda
+
+from . import answer as A
+from .analyse import MAX_QUESTION_CHARS, Query, analyse
+from .corpus import Corpus, load_corpus
+from .errors import IndexStateError, QuestionError
+from .index import build_index, load_index
+from .model import Answer, Citation, Clause, Target
+from .retrieve import Hit, Searcher
+
+log = logging.getLogger(__name__)
+
+TOP_K = 8
+MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
+_REVERSE = re.compile(r"(?:牵头|负责)(?:了)?(?:哪些|什么|几项)|what (?:tasks|work|does)|which tasks", re.I)
+
+
+@dataclass
+class Turn:
+    query: Query
+    clause_ids: tuple[str, ...]
+    text: str
+
+
+@dataclass
+class Conversation:
+    """A chat: remembers the last turn so follow-ups ("那2024年呢？") reuse its clause and slots."""
+
+    assistant: Assistant
+    turns: list[Turn] = field(default_factory=list)
+
+    def ask(self, question: str, docs: Sequence[str] | None = None, k: int = TOP_K) -> Answer:
+        return self.assistant.ask(question, docs=docs, k=k, history=self.turns)
+
+
+class _NullGlossary:
+    def en(self, zh: str) -> str | None:
+        return None
+
+    def expand_en(self, q: str) -> list[str]:
+        return []
+
+    def expand_zh_aliases(self, q: str) -> list[str]:
+        return []
+
+
+def _glossary(corpus_dir: Path) -> Any:
+    path = corpus_dir / "glossary.tsv"
+    if not path.is_file():
+        log.warning("%s not found: English names and query expansion are off", path)
+        return _NullGlossary()
+    from .glossary import load_glossary
+
+    return load_glossary(path)
+
+
+class Assistant:
+    """Answers questions from one corpus and its index.
+
+    Args:
+        corpus: the parsed corpus.
+        searcher: hybrid search over the corpus's index.
+        glossary: zh↔en names and query expansion.
+    """
+
+    def __init__(self, corpus: Corpus, searcher: Searcher, glossary: Any) -> None:
+        self.corpus = corpus
+        self.searcher = searcher
+        self.glossary = glossary
+        self.clauses = {c.id: c for c in corpus.clauses}
+        self.docs = {d.doc.id: d.doc for d in corpus.docs}
+        self.known_units = sorted(
+            {u for c in corpus.clauses for u in (*c.units, *(x for x, _ in c.inline_leads))},
+            key=len, reverse=True,
+        )
+        self.years = {t.year for c in corpus.clauses for t in c.targets if t.year}
+        self.chain = (
+            RunnableLambda(self._analyse, name="analyse")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+        )
+
+    def conversation(self) -> Conversation:
+        return Conversation(self)
+
+    def en(self, zh: str) -> str | None:
+        return self.glossary.en(zh)
+
+    # -- the three stages ------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        docs: Sequence[str] | None = None,
+        k: int = TOP_K,
+        history: list[Turn] | None = None,
+    ) -> Answer:
+        """Answer one question.
+
+        Args:
+            question: Chinese or English text.
+            docs: restrict to these document ids (None = all plans).
+            k: how many clauses to retrieve.
+            history: earlier turns of the conversation (appended to).
+
+        Raises:
+            QuestionError: the question is empty or longer than MAX_QUESTION_CHARS.
+        """
+        if not question or not question.strip():
+            raise QuestionError("the question is empty; ask about a lead unit or a target")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"the question has {len(question):,} characters; the limit is "
+                f"{MAX_QUESTION_CHARS:,} — ask one question at a time"
+            )
+        state = {"question": question, "docs": tuple(docs or ()), "k": k, "history": history}
+        ans: Answer = self.chain.invoke(state)
+        if history is not None:
+            history.append(Turn(ans.slots["query"], tuple(c.clause_id for c in ans.citations), question))
+        return ans
+
+    def _analyse(self, state: dict[str, Any]) -> dict[str, Any]:
+        q = analyse(state["question"])
+        history = state.get("history") or []
+        prev = history[-1] if history else None
+        if prev and q.follow_up:
+            p = prev.query
+            intent = q.intent if q.intent != "general" else p.intent
+            q = replace(
+                q,
+                intent=intent,
+                years=q.years or p.years,
+                docs=q.docs or (p.docs if not q.docs else q.docs),
+                role=q.role if q.role != "target" else p.role,
+                text=f"{prev.text} {q.text}",
+            )
+            state["prev_clauses"] = prev.clause_ids if not analyse(state["question"]).docs else ()
+        docs = tuple(state["docs"]) or q.docs
+        if state["docs"] and q.docs:
+            docs = tuple(d for d in q.docs if d in state["docs"]) or tuple(state["docs"])
+        state["query"], state["filter"] = q, docs
+        return state
+
+    def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
+        q: Query = state["query"]
+        terms = self.glossary.expand_en(q.text) if q.language == "en" or q.script != "zh" else []
+        terms += self.glossary.expand_zh_aliases(q.text) if q.script != "en" else []
+        state["terms"] = terms
+        state["hits"] = self.searcher.search(
+            q.text, state["k"], docs=state["filter"] or None, lexical_terms=terms
+        )
+        return state
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def _answer(self, state: dict[str, Any]) -> Answer:
+        q: Query = state["query"]
+        hits: list[Hit] = state["hits"]
+        prev = [self.clauses[c] for c in state.get("prev_clauses", ()) if c in self.clauses]
+        ranked = prev + [self.clauses[h.clause_id] for h in hits if h.clause_id not in {p.id for p in prev}]
+        base = dict(question=state["question"], language=q.language, intent=q.intent,
+                    retrieval=tuple(h.explain() for h in hits),
+                    slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"]})
+        see_also = tuple(c for c in (self._cite(x, A.lead_sentence(x)) for x in ranked[:3]) if c)
+
+        def refuse(reason: str = "") -> Answer:
+            return Answer(found=False, answer=A.refusal(q.language, reason), see_also=see_also, **base)
+
+        if q.elsewhere:
+            why = (f"The plans here cover Zhejiang Province, Huzhou and Shaoxing, not {q.elsewhere}."
+                   if q.language == "en" else f"本库规划覆盖浙江省、湖州市和绍兴市，不含{q.elsewhere}。")
+            return refuse(why)
+        if q.intent == "target" and q.years and not any(y in self.years for y in q.years):
+            why = (f"No plan here sets figures for {', '.join(q.years)}." if q.language == "en"
+                   else f"本库规划均未设定{'、'.join(q.years)}年的指标。")
+            return refuse(why)
+        if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
+            return refuse()
+        named = [u for u in self.known_units if u in q.text]
+        if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text) and named:
+            return self._reverse(named[0], q, base) or refuse()
+        if q.intent in ("lead_unit", "units"):
+            return self._units(q, ranked, base) or refuse()
+        if q.intent == "target":
+            return self._targets(q, ranked, hits, base) or refuse()
+        top = ranked[0]
+        quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
+        c = self._cite(top, quote)
+        if not c:
+            return refuse()
+        return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
+                      citations=(c,), **base)
+
+    def _cite(self, clause: Clause, quote: str) -> Citation | None:
+        return A.cite(clause, self.docs[clause.doc], quote)
+
+    def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
+        for clause in ranked[:5]:
+            if not clause.lead_unit:
+                continue
+            c = self._cite(clause, A.responsibility_quote(clause))
+            if not c:
+                continue
+            doc = self.docs[clause.doc]
+            units = clause.units or (clause.lead_unit,)
+            all_units = (*units, *clause.implied_units)
+            cites = [c]
+            if clause.implied_units and q.intent == "units":
+                rule = next((x for x in self.corpus.clauses if x.doc == clause.doc and "不再列出" in x.text), None)
+                if rule:
+                    m = re.search(r"以下均需[^）]*不再列出", rule.text)
+                    rc = self._cite(rule, m.group(0)) if m else None
+                    cites += [rc] if rc else []
+            text = (A.units_answer(clause, doc, q.language, self.en) if q.intent == "units"
+                    else A.lead_answer(clause, doc, q.language, self.en))
+            return Answer(found=True, answer=text, lead_unit=clause.lead_unit,
+                          units=all_units if q.intent == "units" else units,
+                          units_en=tuple(self.en(u) or u for u in all_units),
+                          citations=tuple(cites), **base)
+        return None
+
+    def _reverse(self, unit: str, q: Query, base: dict[str, Any]) -> Answer | None:
+        led = [c for c in self.corpus.clauses if c.lead_unit == unit and (not q.docs or c.doc in q.docs)]
+        if not led:
+            return None
+        cites = [x for x in (self._cite(c, A.responsibility_quote(c)) for c in led[:10]) if x]
+        titles = "；".join(f"{c.title}（{c.heading}）" for c in led[:10])
+        text = (f"{A.name(unit, 'en', self.en)} leads {len(led)} task(s): {titles}" if q.language == "en"
+                else f"{unit}牵头的任务共{len(led)}项：{titles}")
+        return Answer(found=True, answer=text, lead_unit=unit, units=(unit,),
+                      units_en=(self.en(unit) or unit,), citations=tuple(cites), **base)
+
+    def _targets(self, q: Query, ranked: list[Clause], hits: list[Hit], base: dict[str, Any]) -> Answer | None:
+        scored: list[tuple[float, Target, Clause]] = []
+        words = set(self.searcher.tokenizer(q.text)) | {
+            t for term in base["slots"]["terms"] for t in self.searcher.tokenizer(term)
+        }
+        for rank, clause in enumerate(ranked[:TOP_K]):
+            for t in clause.targets:
+                if q.years and t.year not in q.years:
+                    continue
+                if t.role != q.role and not (q.role == "target" and t.role == "target"):
+                    continue
+                overlap = len(words & set(self.searcher.tokenizer(t.indicator)))
+                scored.append((overlap * 2.0 - rank * 0.6 + (0.5 if t.source == "table" and q.years else 0), t, clause))
+            if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:
+                c = self._cite(clause, clause.text)
+                if c:
+                    doc = self.docs[clause.doc]
+                    return Answer(found=True, answer=A.ambiguous_row_answer(clause, doc, q.language),
+                                  citations=(c,), **base)
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        best_score, best, best_clause = scored[0]
+        picked = [(best, best_clause)]
+        if not q.docs and not base["slots"]["filter"]:
+            key = set(self.searcher.tokenizer(best.indicator)) & words
+            for s, t, c in scored[1:]:
+                if t.doc in {p.doc for p, _ in picked} or s < best_score - 3:
+                    continue
+                if key and key <= set(self.searcher.tokenizer(t.indicator)):
+                    picked.append((t, c))
+        cites, out = [], []
+        for t, c in picked:
+            ct = self._cite(c, t.evidence)
+            if ct:
+                cites.append(ct)
+                out.append((t, c, self.docs[c.doc]))
+        if not out:
+            return None
+        return Answer(found=True, answer=A.targets_answer(out, q.language, self.en),
+                      targets=tuple(A.target_json(t, self.en) for t, _, _ in out),
+                      citations=tuple(cites), **base)
+
+
+def load_assistant(
+    corpus_dir: str | Path = "corpus",
+    index_dir: str | Path = "index",
+    rebuild: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    embedder: Any = None,
+) -> Assistant:
+    """Load the corpus and index (building or rebuilding the index when needed).
+
+    Args:
+        corpus_dir: the corpus directory.
+        index_dir: the index directory.
+        rebuild: rebuild a missing, stale, corrupt or mismatched index; False = refuse with
+            IndexStateError saying why and which command rebuilds it.
+        progress: called with (done, total) while embedding during a build.
+        embedder: the embedder (default: USE multilingual v3).
+    """
+    from .embed import load_embedder
+
+    corpus = load_corpus(corpus_dir)
+    embedder = embedder or load_embedder()
+    glossary = _glossary(Path(corpus_dir))
+    extra = [w for w in getattr(glossary, "zh_terms", lambda: [])()]
+    try:
+        index = load_index(index_dir, corpus, embedder.id)
+    except IndexStateError as e:
+        if not rebuild:
+            raise
+        log.warning("%s — rebuilding", e)
+        build_index(corpus, embedder, index_dir, progress=progress, extra_words=extra)
+        index = load_index(index_dir, corpus, embedder.id)
+    return Assistant(corpus, Searcher(index, embedder), glossary)

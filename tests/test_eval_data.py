@@ -1,0 +1,76 @@
+"""The known-answer eval set: every item well-formed and grounded in the real corpus."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals.check import KINDS, check_questions, load_questions
+from rag.corpus import load_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+QDIR = REPO / "evals" / "questions"
+# rough minimum per kind over both splits (the set aims at ~65/22/55/38/28/12)
+MIN_PER_KIND = {"lead_unit": 55, "units": 18, "target": 45, "table": 30,
+                "unanswerable": 22, "general": 10}
+
+
+@pytest.fixture(scope="module")
+def clauses_by_id():
+    return {c.id: c for c in load_corpus(REPO / "corpus").clauses}
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return {name: load_questions(QDIR / f"{name}.jsonl") for name in ("dev", "heldout")}
+
+
+@pytest.mark.parametrize("name", ["dev", "heldout"])
+def test_items_are_grounded_in_the_corpus(name, splits, clauses_by_id):
+    problems = check_questions(splits[name], clauses_by_id)
+    assert problems == [], "\n".join(problems)
+
+
+def test_ids_and_questions_do_not_repeat_across_splits(splits):
+    dev, held = splits["dev"], splits["heldout"]
+    assert not {q["id"] for q in dev} & {q["id"] for q in held}
+    assert not {q["question"] for q in dev} & {q["question"] for q in held}
+    both = dev + held
+    assert problems_free_union(both)
+
+
+def problems_free_union(items) -> bool:
+    ids = [q["id"] for q in items]
+    return len(ids) == len(set(ids))
+
+
+def test_size_and_split_ratio(splits):
+    n_dev, n_held = len(splits["dev"]), len(splits["heldout"])
+    assert n_dev + n_held >= 200
+    assert 0.25 <= n_held / (n_dev + n_held) <= 0.35
+
+
+def test_language_mix(splits):
+    for name, items in [("all", splits["dev"] + splits["heldout"]), *splits.items()]:
+        share_zh = Counter(q["lang"] for q in items)["zh"] / len(items)
+        assert 0.5 <= share_zh <= 0.7, (name, share_zh)
+
+
+def test_kind_mix(splits):
+    both = splits["dev"] + splits["heldout"]
+    kinds = Counter(q["kind"] for q in both)
+    for kind, least in MIN_PER_KIND.items():
+        assert kinds[kind] >= least, (kind, kinds[kind])
+    for name, items in splits.items():
+        pairs = Counter((q["kind"], q["lang"]) for q in items)
+        missing = [(k, lang) for k in KINDS for lang in ("zh", "en") if not pairs[(k, lang)]]
+        assert not missing, (name, missing)
+
+
+def test_every_plan_is_asked_about(splits):
+    both = splits["dev"] + splits["heldout"]
+    docs = Counter(q["clause_id"].split("/")[0] for q in both if q["clause_id"])
+    assert set(docs) == {"000", "001", "002", "003", "004"}
+    assert min(docs.values()) >= 10, docs
