@@ -26,7 +26,9 @@ from .retrieve import Hit, Searcher
 log = logging.getLogger(__name__)
 
 TOP_K = 8
+RERANK_DEPTH = 5
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
+_UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _REVERSE = re.compile(r"(?:牵头|负责)(?:了)?(?:哪些|什么|几项)|what (?:tasks|work|does)|which tasks", re.I)
 
 
@@ -67,6 +69,14 @@ def _glossary(corpus_dir: Path) -> Any:
     from .glossary import load_glossary
 
     return load_glossary(path)
+
+
+def glossary_words(glossary: Any) -> list[str]:
+    """Chinese names and aliases from the glossary, for the jieba user dictionary."""
+    terms = getattr(glossary, "terms", None)
+    if terms is None:
+        return []
+    return [w for e in terms() for w in (e.zh, *e.zh_aliases)]
 
 
 class Assistant:
@@ -161,10 +171,28 @@ class Assistant:
         terms = self.glossary.expand_en(q.text) if q.language == "en" or q.script != "zh" else []
         terms += self.glossary.expand_zh_aliases(q.text) if q.script != "en" else []
         state["terms"] = terms
-        state["hits"] = self.searcher.search(
-            q.text, state["k"], docs=state["filter"] or None, lexical_terms=terms
-        )
+        hits = self.searcher.search(q.text, max(state["k"], 20), docs=state["filter"] or None, lexical_terms=terms)
+        state["hits"] = self._rerank(q, hits)[: state["k"]]
         return state
+
+    def _rerank(self, q: Query, hits: list[Hit]) -> list[Hit]:
+        """Within the top RERANK_DEPTH, clauses that can answer this intent come first
+        (a lead question wants a clause with a responsibility list), order otherwise kept."""
+        def useful(h: Hit) -> bool:
+            c = self.clauses[h.clause_id]
+            if q.intent in ("lead_unit", "units"):
+                return bool(c.lead_unit)
+            if q.intent == "target":
+                return any(not q.years or t.year in q.years for t in c.targets)
+            return True
+
+        head, tail = hits[:RERANK_DEPTH], hits[RERANK_DEPTH:]
+        return [h for h in head if useful(h)] + [h for h in head if not useful(h)] + tail
+
+    def search(self, question: str, k: int = 5, docs: Sequence[str] | None = None) -> list[Hit]:
+        """The chain's retrieval stage alone: analysis, hybrid search, intent-aware order."""
+        state = self._retrieve(self._analyse({"question": question, "docs": tuple(docs or ()), "k": k}))
+        return state["hits"]
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -192,8 +220,14 @@ class Assistant:
         if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
             return refuse()
         named = [u for u in self.known_units if u in q.text]
-        if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text) and named:
-            return self._reverse(named[0], q, base) or refuse()
+        if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
+            if named:
+                return self._reverse(named[0], q, base) or refuse()
+            m = _UNIT_LIKE.search(q.text)
+            if m:  # a unit no plan gives a task to
+                why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
+                       else f"各规划均未将{m.group(0)}列为责任单位。")
+                return refuse(why)
         if q.intent in ("lead_unit", "units"):
             return self._units(q, ranked, base) or refuse()
         if q.intent == "target":
@@ -311,7 +345,7 @@ def load_assistant(
     corpus = load_corpus(corpus_dir)
     embedder = embedder or load_embedder()
     glossary = _glossary(Path(corpus_dir))
-    extra = [w for w in getattr(glossary, "zh_terms", lambda: [])()]
+    extra = glossary_words(glossary)
     try:
         index = load_index(index_dir, corpus, embedder.id)
     except IndexStateError as e:

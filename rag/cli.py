@@ -91,7 +91,7 @@ def _embedder(args: argparse.Namespace):
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .chain import _glossary
+    from .chain import _glossary, glossary_words
     from .corpus import load_corpus
     from .index import build_index
 
@@ -99,7 +99,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.corpus)
     g = _glossary(Path(args.corpus))
     m = build_index(corpus, _embedder(args), args.index, progress=_progress_bar("embedding"),
-                    extra_words=list(getattr(g, "zh_terms", lambda: [])()))
+                    extra_words=glossary_words(g))
     c = m["counts"]
     print(f"built {args.index}: {c['documents']} documents, {c['clauses']} clauses, {c['units']} units "
           f"({c['embedded']} embedded, {c['reused']} reused) in {time.perf_counter() - t0:.1f}s "
@@ -109,8 +109,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     a = _assistant(args)
-    hits = a.searcher.search(args.question, args.k, docs=args.doc or None, mode=args.mode,
-                             lexical_terms=a.glossary.expand_en(args.question))
+    if args.mode == "hybrid":  # the chain's own retrieval stage: analysis, hybrid, intent order
+        hits = a.search(args.question, args.k, docs=args.doc)
+    else:
+        hits = a.searcher.search(args.question, args.k, docs=args.doc or None, mode=args.mode,
+                                 lexical_terms=a.glossary.expand_en(args.question))
     rows = []
     for r, h in enumerate(hits, 1):
         c = a.clauses[h.clause_id]
@@ -165,6 +168,34 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluate as E
+
+    qdir = Path(args.questions)
+    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    questions = E.load_questions(qdir / f"{s}.jsonl" for s in splits)
+    a = _assistant(args)
+    report = E.run(a, questions, progress=_progress_bar("eval"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    md = E.markdown(report)
+    (out / "latest.md").write_text(md, encoding="utf-8")
+    print(md)
+    if args.chart:
+        E.chart(report, out / "accuracy.png")
+    rc = 0
+    if args.compare:
+        base = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+        for d in E.compare(report, base):
+            print(f"PASS→FAIL {d['id']}: {d['question']}\n  expected {d['expected']}\n  actual   {d['actual']}")
+        problems = E.gate(report, base)
+        for p_ in problems:
+            print(f"gate: {p_}", file=sys.stderr)
+        rc = 1 if problems and args.gate else 0
+    return rc
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description=__doc__)
     p.add_argument("--corpus", default=str(_env_path("RAG_CORPUS", "corpus")), help="corpus directory")
@@ -196,6 +227,14 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("--explain", action="store_true", help="show retrieval scores")
     a.add_argument("--conversation", action="store_true", help="with '-': lines are one conversation")
     a.set_defaults(func=_cmd_ask)
+    e = sub.add_parser("eval", help="run the known-answer eval suite through the chain")
+    e.add_argument("--questions", default="evals/questions")
+    e.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    e.add_argument("--out", default="evals/reports")
+    e.add_argument("--compare", help="a saved report (e.g. evals/baseline.json) to diff against")
+    e.add_argument("--gate", action="store_true", help="exit 1 if worse than --compare's baseline")
+    e.add_argument("--chart", action="store_true", help="write accuracy.png")
+    e.set_defaults(func=_cmd_eval)
     return p
 
 

@@ -160,7 +160,7 @@ def _year_of(sentence: str, pos: int, default: str) -> str:
 
 def _indicator_before(clause: str) -> str:
     """The indicator phrase in a sub-sentence before its value: strip time phrases and verbs."""
-    s = re.sub(rf"^.*?(?:20\d\d年(?:底|末)?|“?十四五”?(?:期末|时期|末)?)[，,]?", "", clause)
+    s = re.sub(r"^.*?(?:20\d\d年(?:底|末)?|“?十四五”?(?:期末|时期|末)?)[，,]?", "", clause)
     s = re.sub(r"^(?:力争|争取|全面|推动|确保|其中|全市|全省|实现)+", "", s)
     return s.strip("，,、：: ") or clause.strip("，,、：: ")
 

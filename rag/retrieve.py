@@ -117,7 +117,7 @@ class Searcher:
             scores[ids[0][valid]] = sims[0][valid]
             dense_best = _best_per_clause(scores, self.units, allowed & (scores > -1.0))
         if mode in ("hybrid", "lexical"):
-            tokens = self.tokenizer(query) + [t for term in lexical_terms for t in self.tokenizer(term)]
+            tokens = self.tokenizer.query(query) + [t for term in lexical_terms for t in self.tokenizer.query(term)]
             if tokens:
                 scores = self.bm25.get_scores(tokens)
                 lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))

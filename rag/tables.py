@@ -29,6 +29,7 @@ _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’"
 _NARROW, _HEAD_MAX = 6, 12
 _BODY_END = ("医院", "委", "局", "政府", "中心", "院", "县", "办", "部", "会", "厅", "所", "站")
 _BODY_START = tuple("市区县省各")
+_Cols = list[tuple[str, str]]  # (year, role) of each value column
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,20 @@ class _Table:
 
     acc: _Acc
     id: str
-    cols: list[tuple[str, str]] = field(default_factory=list)
+    cols: _Cols = field(default_factory=list)
 
-    def row(self, rid: str, name: str, category: str, values: list[str], attr: str,
-            lines: Sequence[Line], placed: Sequence[Line] = (), unit: str | None = None,
-            raw: str = "") -> None:
+    def row(
+        self,
+        rid: str,
+        name: str,
+        category: str,
+        values: list[str],
+        attr: str,
+        lines: Sequence[Line],
+        placed: Sequence[Line] = (),
+        unit: str | None = None,
+        raw: str = "",
+    ) -> None:
         """Append a TableRow; `lines` make its raw text, `placed` are further lines it owns."""
         if unit is None:
             name, unit = _unit_of(name, values)
@@ -152,7 +162,7 @@ def _split_unit(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _year_columns(header: str, plan_start: int) -> list[tuple[str, str]]:
+def _year_columns(header: str, plan_start: int) -> _Cols:
     """Year columns of a header line, each with its role (target, baseline or result)."""
     cols = []
     for m in re.finditer(r"(20\d\d)年([^\d\s]*)", collapse_spaces(header)):
@@ -163,9 +173,7 @@ def _year_columns(header: str, plan_start: int) -> list[tuple[str, str]]:
     return cols
 
 
-def _cells(
-    values: list[str], cols: list[tuple[str, str]], unit: str
-) -> tuple[tuple[Cell, ...], bool]:
+def _cells(values: list[str], cols: _Cols, unit: str) -> tuple[tuple[Cell, ...], bool]:
     """Cells for one row; ambiguous (years "") when the count does not match the columns."""
     ambiguous = len(values) != len(cols)
     out = []
@@ -192,6 +200,8 @@ class _Sub:
     values: list[str]
     attr: str
     lines: list[Line]
+    placed: list[Line] = field(default_factory=list)
+    key: str = ""
 
 
 @dataclass
@@ -218,46 +228,32 @@ def _row_number(text: str, expected: int | None) -> tuple[str, str] | None:
     return m.group(1), rest
 
 
-def _emit_group(
-    acc: _Acc, table_id: str, g: _Group, category: str, cols: list[tuple[str, str]]
-) -> None:
+def _emit_group(t: _Table, g: _Group, category: str) -> None:
     """One numbered row, sub-rows n.1, n.2 … under a shared name, or rows 19/20 sharing one."""
     subs, nums = g.subs, g.numbers
     k = len(subs[1].labels) if len(subs) > 1 else len(subs[0].labels)
     if len(nums) not in (1, len(subs)) or (len(subs) > 1 and k == 0):
-        acc.unplaced.extend([*g.category_lines, *(x for x in g.number_lines if x)])
-        for sub in subs:
-            acc.unplaced.extend(sub.lines)
+        t.acc.unplaced.extend([*g.category_lines, *(x for x in g.number_lines if x)])
+        t.acc.unplaced.extend(ln for sub in subs for ln in sub.lines)
         return
+    # The first sub-row's fragments begin with the shared name; its own label is as long as
+    # the second sub-row's.
     n_parent = max(0, len(subs[0].labels) - k)
-    parent = collapse_spaces("".join(subs[0].labels[:n_parent]))
-    subs[0].labels = subs[0].labels[n_parent:]
-    parent_lines, subs[0].lines = subs[0].lines[:n_parent], subs[0].lines[n_parent:]
-    pname, punit = _split_unit(parent)
+    pname, punit = _split_unit(collapse_spaces("".join(subs[0].labels[:n_parent])))
+    parent_lines = subs[0].lines[:n_parent]
+    subs[0].labels, subs[0].lines = subs[0].labels[n_parent:], subs[0].lines[n_parent:]
     for i, sub in enumerate(subs):
         own = nums[i] if len(nums) > 1 else nums[0]
         rid = own if len(subs) == len(nums) else f"{own}.{i + 1}"
         sname, sunit = _unit_of("".join(sub.labels), sub.values)
         name = f"{pname}·{sname}" if pname and len(subs) > 1 else pname + sname
-        head = [x for n, x in zip(nums, g.number_lines, strict=True) if x and (n == own)]
-        _row(
-            acc,
-            table_id,
-            rid,
-            name,
-            category,
-            sub.values,
-            cols,
-            sub.attr,
-            [*head, *parent_lines, *sub.lines],
-            g.category_lines if i == 0 else (),
-            sunit or punit,
-        )
+        head = [x for n, x in zip(nums, g.number_lines, strict=True) if x and n == own]
+        placed = g.category_lines if i == 0 else []
+        lines = [*head, *parent_lines, *sub.lines]
+        t.row(rid, name, category, sub.values, sub.attr, lines, placed, sunit or punit)
 
 
-def _parse_grid(
-    acc: _Acc, table_id: str, body: Sequence[Line], cols: list[tuple[str, str]], numbered: bool
-) -> None:
+def _parse_grid(t: _Table, body: Sequence[Line], numbered: bool) -> None:
     """Rows of 类别 / (序号) / 指标 / year columns / (性质), with names broken over lines."""
     category, g, last = "", _Group(), None
     buf: list[tuple[str, Line]] = []  # (label, line) since the last completed row
@@ -266,10 +262,10 @@ def _parse_grid(
         num = _row_number(text, last + 1 if last else None) if numbered else None
         if num:
             if g.subs:
-                _emit_group(acc, table_id, g, category, cols)
+                _emit_group(t, g, category)
                 g = _Group()
-            if buf:
-                category = collapse_spaces("".join(t for t, _ in buf))
+            if buf:  # lines between two numbered rows: the 类别 cell, broken over lines
+                category = collapse_spaces("".join(label for label, _ in buf))
                 g.category_lines, buf = [*g.category_lines, *(b for _, b in buf)], []
             last, text = int(num[0]), num[1]
             g.numbers.append(num[0])
@@ -280,33 +276,23 @@ def _parse_grid(
         if not (vals or attr):
             buf.append((label, ln))
             continue
-        labels = [t for t, _ in buf] + ([label] if label else [])
-        lines = [*(b for _, b in buf), ln]
-        buf = []
+        labels = [lb for lb, _ in buf] + ([label] if label else [])
+        lines, buf = [*(b for _, b in buf), ln], []
         if numbered:
             g.subs.append(_Sub(labels, _merge_cmp(vals), attr, lines))
             continue
         n_cat = 0
         while n_cat < len(labels) - 1 and _is_category_frag(labels[n_cat]):
             n_cat += 1
-        if n_cat:
-            category = collapse_spaces("".join(labels[:n_cat]))
-        ordinal = sum(r.table_id == table_id for r in acc.rows) + 1
-        _row(
-            acc,
-            table_id,
-            str(ordinal),
-            "".join(labels[n_cat:]),
-            category,
-            _merge_cmp(vals),
-            cols,
-            attr,
-            lines[n_cat:],
-            lines[:n_cat],
-        )
+        category = collapse_spaces("".join(labels[:n_cat])) or category
+        rid = str(sum(r.table_id == t.id for r in t.acc.rows) + 1)
+        name = "".join(labels[n_cat:])
+        t.row(rid, name, category, _merge_cmp(vals), attr, lines[n_cat:], lines[:n_cat])
     if g.subs:
-        _emit_group(acc, table_id, g, category, cols)
-    acc.unplaced.extend(b for _, b in buf)
+        _emit_group(t, g, category)
+    else:  # a row number (and 类别) never followed by values
+        t.acc.unplaced.extend([*g.category_lines, *(x for x in g.number_lines if x)])
+    t.acc.unplaced.extend(b for _, b in buf)
 
 
 # ---------------------------------------------------------------- 002 附件3 (绩效目标表)
@@ -319,9 +305,8 @@ def _is_vertical(ln: Line) -> bool:
 
 def _category(vertical: Sequence[Line], old: str) -> str:
     """ "产出指标数量指标" → "产出指标/数量指标"; a single word replaces the second level."""
-    words = re.findall(r".+?指标", "".join(ln.text for ln in vertical)) or [
-        "".join(ln.text for ln in vertical)
-    ]
+    text = "".join(ln.text for ln in vertical)
+    words = re.findall(r".+?指标", text) or [text]
     if len(words) > 1:
         return "/".join(words[:2])
     top = old.split("/")[0]
@@ -337,16 +322,15 @@ def _facts(lines: Sequence[Line]) -> list[tuple[str, str]]:
         if len(parts) == 1 and not re.search(r"\d", parts[0]):
             pending += parts[0]
             continue
-        toks += [pending, *parts] if pending else parts
-        pending = ""
+        toks, pending = [*toks, pending, *parts] if pending else [*toks, *parts], ""
     toks += [pending] if pending else []
     return list(zip(toks[0::2], toks[1::2], strict=False))
 
 
-def _front_matter(acc: _Acc, table_id: str, front: Sequence[Line]) -> tuple[list[Line], list[Line]]:
+def _front_matter(t: _Table, front: Sequence[Line]) -> tuple[list[Line], list[Line]]:
     """Header facts and 总体目标 into `extra`; returns (column header lines, pending vertical)."""
     parts: dict[str, list[Line]] = {"facts": [], "goals": [], "header": []}
-    mode, vertical = "facts", []  # type: ignore[var-annotated]
+    mode, vertical = "facts", []
     for ln in front:
         if _is_vertical(ln):
             vertical.append(ln)
@@ -354,104 +338,75 @@ def _front_matter(acc: _Acc, table_id: str, front: Sequence[Line]) -> tuple[list
         if vertical:
             word = "".join(v.text for v in vertical)
             mode = "goals" if "目标" in word and "指标" not in word else "header"
-            parts["header"].extend(vertical)
-            vertical = []
+            parts["header"], vertical = [*parts["header"], *vertical], []
         parts[mode].append(ln)
     facts = _facts(parts["facts"])
     for key, numeric in (("项目信息", False), ("项目资金", True)):
         chosen = [f"{k}：{v}" for k, v in facts if bool(re.fullmatch(r"[\d.]+", v)) == numeric]
         if chosen:
-            acc.extra.append((f"{table_id}/{key}", key, "；".join(chosen)))
-            acc.place(f"{table_id}/{key}", parts["facts"])
-    text = collapse_spaces("".join(ln.text for ln in parts["goals"]))
-    for m in re.finditer(r"目标(\d+)[：:](.+?)(?=目标\d+[：:]|$)", text):
-        cid = f"{table_id}/目标{m.group(1)}"
-        acc.extra.append((cid, f"总体目标 目标{m.group(1)}", m.group(0)))
-        acc.place(cid, parts["goals"])
+            t.acc.extra.append((f"{t.id}/{key}", key, "；".join(chosen)))
+            t.acc.place(f"{t.id}/{key}", parts["facts"])
+    goals: list[list[Line]] = []
+    for ln in parts["goals"]:
+        if re.match(r"目标\s*\d+\s*[：:]", ln.text) or not goals:
+            goals.append([])
+        goals[-1].append(ln)
+    for group in goals:
+        text = collapse_spaces("".join(ln.text for ln in group))
+        n = re.match(r"目标(\d*)", text)
+        cid = f"{t.id}/目标{n.group(1) if n else ''}"
+        t.acc.extra.append((cid, f"总体目标 目标{n.group(1) if n else ''}", text))
+        t.acc.place(cid, group)
     return parts["header"], vertical
 
 
-def _parse_dotted(acc: _Acc, table_id: str, body: Sequence[Line], plan_start: int) -> None:
+def _parse_dotted(t: _Table, body: Sequence[Line], plan_start: int) -> None:
     """Rows "1.名称 … values" under vertical 一级/二级指标 cells; values may span lines."""
     first = next(i for i, ln in enumerate(body) if _DOTTED.match(ln.text))
-    header, vertical = _front_matter(acc, table_id, body[:first])
-    acc.place(f"{table_id}/header", header)
-    cols = _year_columns(" ".join(ln.text for ln in header), plan_start)
-    category, row = "", None  # type: ignore[var-annotated]
-
-    def finish() -> None:
-        if row:
-            num, names, toks, lines, placed = row
-            _row(
-                acc,
-                table_id,
-                num,
-                "".join(names),
-                category,
-                _merge_cmp(toks),
-                cols,
-                "",
-                lines,
-                placed,
-            )
-
+    header, vertical = _front_matter(t, body[:first])
+    t.acc.place(f"{t.id}/header", header)
+    t.cols = _year_columns(" ".join(ln.text for ln in header), plan_start)
+    category, rows = "", []
     for ln in body[first:]:
-        m = _DOTTED.match(ln.text)
         if _is_vertical(ln):
             vertical.append(ln)
             continue
-        if m:
-            finish()
+        text, new = ln.text, _DOTTED.match(ln.text)
+        if new:
             category = _category(vertical, category) if vertical else category
-            row, vertical = (m.group(1), [], [], [ln], vertical), []
-            text = m.group(2)
-        elif row is None:
-            acc.unplaced.append(ln)
-            continue
-        else:
-            row[3].append(ln)
-            text = ln.text
+            rows.append((category, _Sub([], [], "", [ln], vertical, new.group(1))))
+            vertical, text = [], new.group(2)
         label, vals, _ = _split_values(text)
-        if label and row[2]:
-            acc.unplaced.append(ln)  # a name fragment after the values: cannot say whose
-        elif label:
-            row[1].append(label)
-        row[2].extend(vals)
-    finish()
-    acc.unplaced.extend(vertical)
+        if not rows or (not new and label and rows[-1][1].values):
+            t.acc.unplaced.append(ln)  # text after a row's values: cannot say whose it is
+            continue
+        rows[-1][1].lines.extend([] if new else [ln])
+        rows[-1][1].labels.extend([label] if label else [])
+        rows[-1][1].values.extend(vals)
+    for cat, r in rows:
+        t.row(r.key, "".join(r.labels), cat, _merge_cmp(r.values), "", r.lines, r.placed)
+    t.acc.unplaced.extend(vertical)
 
 
 # ---------------------------------------------------------------- 004 表1 / 表2 (tab-separated)
 
 
-def _parse_tabbed(acc: _Acc, table_id: str, body: Sequence[Line], plan_start: int) -> None:
+def _parse_tabbed(t: _Table, body: Sequence[Line], plan_start: int) -> None:
     """One row per line: [类别] 序号 指标名称 单位 value columns…; the category carries down."""
-    header = [collapse_spaces(c) for c in body[0].text.split("\t")]
-    acc.place(f"{table_id}/header", body[:1])
-    cols = [c for h in header for c in _year_columns(h, plan_start)]
-    category = ""
+    t.acc.place(f"{t.id}/header", body[:1])
+    t.cols = [c for h in body[0].text.split("\t") for c in _year_columns(h, plan_start)]
+    category, n = "", len(t.cols)
     for ln in body[1:]:
         cells = ln.text.split("\t")
-        if cells and not cells[0].strip().isdigit():
+        if not cells[0].strip().isdigit():
             category, cells = collapse_spaces(cells[0]) or category, cells[1:]
-        if len(cells) < 2 + len(cols) or not cells[0].strip().isdigit():
-            acc.unplaced.append(ln)
+        if not n or len(cells) < 2 + n or not cells[0].strip().isdigit():
+            t.acc.unplaced.append(ln)
             continue
-        values = [c for c in cells[len(cells) - len(cols) :]]
-        unit = collapse_spaces("".join(cells[2 : len(cells) - len(cols)]))
-        _row(
-            acc,
-            table_id,
-            cells[0].strip(),
-            collapse_spaces(cells[1]),
-            category,
-            values,
-            cols,
-            "",
-            [ln],
-            unit=unit,
-            raw=" ".join(collapse_spaces(c) for c in ln.text.split("\t") if c.strip()),
-        )
+        unit = collapse_spaces("".join(cells[2:-n]))
+        raw = " ".join(collapse_spaces(c) for c in ln.text.split("\t") if c.strip())
+        name = collapse_spaces(cells[1])
+        t.row(cells[0].strip(), name, category, cells[-n:], "", [ln], unit=unit, raw=raw)
 
 
 # ---------------------------------------------------------------- 002 附件2 (实施计划表)
@@ -466,67 +421,61 @@ def _headlike(ln: Line) -> bool:
 
 
 def _split_task_rows(frags: Sequence[Line | None]) -> list[list[Line]]:
-    """A row starts at a narrow fragment after a sentence end or a page header."""
+    """A row starts at a narrow fragment after a sentence end or a page header (None)."""
     rows: list[list[Line]] = []
-    cur: list[Line] = []
     boundary = True
     for f in frags:
         if f is None:
             boundary = True
             continue
-        if boundary and _headlike(f) and any(_ends(x) for x in cur):
-            rows.append(cur)
-            cur = []
-        cur.append(f)
+        if not rows or (boundary and _headlike(f) and any(_ends(x) for x in rows[-1])):
+            rows.append([])
+        rows[-1].append(f)
         boundary = _ends(f)
-    return [*rows, cur] if cur else rows
+    return rows
 
 
 def _name_cells(frags: Sequence[Line]) -> list[str]:
     """Area / project names in one narrow run: a name ends with ” or 项目/工程/行动."""
-    cells, cur = [], ""
+    cells: list[str] = []
+    cur = ""
     for f in frags:
         cur += collapse_spaces(f.text)
         if cur.endswith("”") or re.search(r"(项目|工程|行动)$", cur):
-            cells.append(cur)
-            cur = ""
+            cells, cur = [*cells, cur], ""
     return [*cells, cur] if cur else cells
 
 
 def _task_bodies(frags: Sequence[Line]) -> tuple[str, tuple[str, ...]]:
-    """Split task fragments from the 实施主体 fragments that follow them (unit names)."""
+    """Split the task's fragments from the 实施主体 (unit names) that follow them."""
     texts = [collapse_spaces(f.text) for f in frags]
-    best: tuple[int, int] | None = None
+    best: tuple[bool, int] | None = None
     for k in range(1, len(texts)):
         task, bodies = "".join(texts[:k]), "".join(texts[k:]).split("、")
         if "、" in task or not all(3 <= len(b) <= 10 and b.endswith(_BODY_END) for b in bodies):
             continue
-        score = (bodies[0].startswith(_BODY_START), -k)
-        best = max(best or score, score)
+        best = max(best or (False, -k), (bodies[0].startswith(_BODY_START), -k))
     if best is None:
         return "".join(texts), ()
-    k = -best[1]
-    return "".join(texts[:k]), tuple("".join(texts[k:]).split("、"))
+    return "".join(texts[: -best[1]]), tuple("".join(texts[-best[1] :]).split("、"))
 
 
 def _sse(xs: Sequence[float]) -> float:
-    if not xs:
-        return 0.0
-    mean = sum(xs) / len(xs)
+    mean = sum(xs) / len(xs) if xs else 0.0
     return sum((x - mean) ** 2 for x in xs)
 
 
 def _cut_cost(widths: list[int], sizes: list[int], ends: tuple[int, ...]) -> float:
-    """Content lines are wider than plan lines; the yearly plans are of similar length."""
+    """Content lines are wider than plan lines, and the yearly plans are of similar length."""
     spans = list(zip((0, *(e + 1 for e in ends[:-1])), ends, strict=True))
-    content = widths[spans[0][0] : spans[0][1]]
     plans = [w for s, e in spans[1:] for w in widths[s:e]]
     lengths = [sum(sizes[s : e + 1]) for s, e in spans[1:]]
-    return _sse(content) + _sse(plans) + _sse(lengths) / max(1.0, sum(lengths) / len(lengths))
+    balance = _sse(lengths) / max(1.0, sum(lengths) / len(lengths))
+    return _sse(widths[: spans[0][1]]) + _sse(plans) + balance
 
 
 def _body_cells(frags: Sequence[Line], n_plans: int) -> list[str]:
-    """Content and yearly plans: each cell ends in 。; extra 。 ends are resolved by width."""
+    """Content and yearly plans: each cell ends in 。; surplus 。 line ends are ranked by cost."""
     ends = [i for i, f in enumerate(frags) if _ends(f)]
     if not ends or ends[-1] != len(frags) - 1:
         ends.append(len(frags) - 1)
@@ -537,14 +486,11 @@ def _body_cells(frags: Sequence[Line], n_plans: int) -> list[str]:
             combinations(ends[:-1], n_plans), key=lambda c: _cut_cost(widths, sizes, (*c, ends[-1]))
         )
         ends = [*cuts, ends[-1]]
-    starts = [0, *(e + 1 for e in ends[:-1])]
-    return [
-        collapse_spaces("".join(f.text for f in frags[s : e + 1]))
-        for s, e in zip(starts, ends, strict=True)
-    ]
+    spans = zip([0, *(e + 1 for e in ends[:-1])], ends, strict=True)
+    return [collapse_spaces("".join(f.text for f in frags[s : e + 1])) for s, e in spans]
 
 
-def _parse_tasks(acc: _Acc, table_id: str, body: Sequence[Line]) -> None:
+def _parse_tasks(t: _Table, body: Sequence[Line]) -> None:
     """Task → 实施主体 → yearly plans from the column-by-column fragments of 实施计划表."""
     frags: list[Line | None] = []
     years: list[str] = []
@@ -553,57 +499,43 @@ def _parse_tasks(acc: _Acc, table_id: str, body: Sequence[Line]) -> None:
         if collapse_spaces(body[i].text) == "示范":  # a (repeated) page header
             j = next((k for k in range(i, len(body)) if len(_YEAR.findall(body[k].text)) > 1), i)
             years = years or _YEAR.findall(body[j].text)
-            acc.place(f"{table_id}/header", body[i : j + 1])
+            t.acc.place(f"{t.id}/header", body[i : j + 1])
             frags.append(None)
             i = j + 1
-            continue
-        frags.append(body[i])
-        i += 1
+        else:
+            frags.append(body[i])
+            i += 1
     area = project = ""
     for n, row in enumerate(_split_task_rows(frags), start=1):
         k = next((j for j, f in enumerate(row) if not _headlike(f)), len(row))
         n_narrow = next((j for j, f in enumerate(row[:k]) if _width(f.text) > _NARROW), k)
         names = _name_cells(row[:n_narrow])
-        if len(names) >= 2:
+        if len(names) > 1:
             area, project = names[0], "".join(names[1:])
-        elif names and names[0].endswith("”"):
-            area = names[0]
-        elif names:
-            project = names[0]
+        elif names:  # one name: a new area ends in ”, otherwise a new project
+            area, project = (names[0], project) if names[0].endswith("”") else (area, names[0])
         task, bodies = _task_bodies(row[n_narrow:k])
-        cells = _body_cells(row[k:], len(years)) if k < len(row) else []
-        plans = tuple(zip(years, cells[1:], strict=False))
+        cells = _body_cells(row[k:], len(years)) if k < len(row) else [""]
         raw = " ".join([*names, task, "、".join(bodies), *cells])
-        row_id = f"{table_id}/{n}"
-        acc.tasks.append(
-            TaskRow(
-                table_id, row_id, area, project, task, bodies, cells[0] if cells else "", plans, raw
-            )
-        )
-        acc.place(row_id, row)
+        plans = tuple(zip(years, cells[1:], strict=False))
+        rid = f"{t.id}/{n}"
+        t.acc.tasks.append(TaskRow(t.id, rid, area, project, task, bodies, cells[0], plans, raw))
+        t.acc.place(rid, row)
 
 
 # ---------------------------------------------------------------- regions and entry point
 
 
 def _regions(doc_id: str, lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
-    """(table_id, lines from the annex/caption line on) for every table region."""
+    """(table_id, lines from the 附件/表N line on) for every table region."""
     out: list[tuple[str, list[Line]]] = []
-    for i, ln in enumerate(lines):
-        text = collapse_spaces(ln.text)
-        if m := _ANNEX.fullmatch(text):
-            j = next(
-                (
-                    k
-                    for k in range(i + 1, len(lines))
-                    if _ANNEX.fullmatch(collapse_spaces(lines[k].text))
-                ),
-                len(lines),
-            )
-            head = " ".join(x.text for x in lines[i : i + 60])
-            if _YEAR.search(head):
-                out.append((f"{doc_id}/附件{m.group(1)}", list(lines[i:j])))
-        elif (m := _CAPTION.fullmatch(text)) and i + 1 < len(lines) and "\t" in lines[i + 1].text:
+    texts = [collapse_spaces(ln.text) for ln in lines]
+    annexes = [i for i, x in enumerate(texts) if _ANNEX.fullmatch(x)] + [len(lines)]
+    for i, j in zip(annexes, annexes[1:], strict=False):
+        if _YEAR.search(" ".join(texts[i : min(j, i + 60)])):  # an annex of prose is no table
+            out.append((f"{doc_id}/附件{texts[i].removeprefix('附件')}", list(lines[i:j])))
+    for i, text in enumerate(texts):
+        if (m := _CAPTION.fullmatch(text)) and i + 1 < len(lines) and "\t" in lines[i + 1].text:
             j = next((k for k in range(i + 1, len(lines)) if "\t" not in lines[k].text), len(lines))
             out.append((f"{doc_id}/表{m.group(1)}", list(lines[i:j])))
     return out
@@ -613,56 +545,44 @@ def extract_tables(doc_id: str, lines: Sequence[Line]) -> Tables:
     """Find the table regions of one document and recover their rows.
 
     Args:
-        doc_id: the document id ("001"), used as the prefix of table and row ids.
+        doc_id: the document id ("001"), the prefix of table and row ids.
         lines: the document's cleaned lines (`normalize.clean_lines`).
 
     Returns:
         Tables: indicator rows, 实施计划表 task rows, citable non-row text (`extra`), the
-        source lines consumed by table regions and those that could not be placed.
+        source lines of table regions, and the lines of those that could not be placed.
     """
-    acc = _Acc()
-    titles: dict[str, str] = {}
-    consumed: set[int] = set()
+    acc, titles, consumed = _Acc(), dict[str, str](), set[int]()
     regions = _regions(doc_id, lines)
-    before = (
-        lines[: next((i for i, ln in enumerate(lines) if ln.no == regions[0][1][0].no), 0)]
-        if regions
-        else []
-    )
-    period = next((m for ln in before if (m := _PERIOD.search(ln.text))), None)
-    plan_start = int(period.group(1)) if period else 0
+    start = min((r[0].no for _, r in regions), default=0)
+    period = next((m for ln in lines if ln.no < start and (m := _PERIOD.search(ln.text))), None)
+    plan_start = int(period.group(1)) if period else 0  # earlier year columns are baselines
     for table_id, region in regions:
         consumed.update(ln.no for ln in region)
         caption = _CAPTION.fullmatch(collapse_spaces(region[0].text))
-        title_lines = region[:1] if caption else region[:2]
+        n_title = 1 if caption else 2
         titles[table_id] = caption.group(2) if caption else collapse_spaces(region[1].text)
-        acc.place(f"{table_id}/header", title_lines)
-        body = region[len(title_lines) :]
-        heads = [collapse_spaces(ln.text) for ln in body[:20]]
-        if "\t" in body[0].text:
-            _parse_tabbed(acc, table_id, body, plan_start)
-        elif "主要内容" in heads:
-            _parse_tasks(acc, table_id, body)
+        acc.place(f"{table_id}/header", region[:n_title])
+        t, body = _Table(acc, table_id), region[n_title:]
+        k = next((i for i, ln in enumerate(body) if _YEAR.search(ln.text)), None)
+        if k is None:  # no year columns: nothing to recover, but say so
+            acc.unplaced.extend(body)
+        elif "\t" in body[0].text:
+            _parse_tabbed(t, body, plan_start)
+        elif "主要内容" in (collapse_spaces(ln.text) for ln in body[:20]):
+            _parse_tasks(t, body)
         elif any(_DOTTED.match(ln.text) for ln in body):
-            _parse_dotted(acc, table_id, body, plan_start)
+            _parse_dotted(t, body, plan_start)
         else:
-            k = next(i for i, ln in enumerate(body) if _YEAR.search(ln.text))
             acc.place(f"{table_id}/header", body[: k + 1])
-            cols = _year_columns(body[k].text, plan_start)
-            _parse_grid(acc, table_id, body[k + 1 :], cols, "序号" in body[k].text)
-    return Tables(
-        tuple(acc.rows),
-        tuple(acc.tasks),
-        tuple(acc.extra),
-        frozenset(consumed),
-        tuple(acc.unplaced),
-        titles,
-        {k: tuple(v) for k, v in acc.lines.items()},
-    )
+            t.cols = _year_columns(body[k].text, plan_start)
+            _parse_grid(t, body[k + 1 :], "序号" in body[k].text)
+    found = (tuple(acc.rows), tuple(acc.tasks), tuple(acc.extra), frozenset(consumed))
+    return Tables(*found, tuple(acc.unplaced), titles, {k: tuple(v) for k, v in acc.lines.items()})
 
 
 def row_text(row: TableRow) -> str:
-    """Render a row for display and embedding.
+    """Render a row readably in Chinese, for display and embedding.
 
     Args:
         row: a recovered table row.
@@ -670,21 +590,17 @@ def row_text(row: TableRow) -> str:
     Returns:
         e.g. "三级公立医院病例组合指数（CMI值）：2022年 0.95；2023年 ≥1.0；2024年 ≥1.05；2025年 ≥1.1".
     """
-    unit = row.unit if row.unit in ("%", "‰") else ""
-    name = row.indicator + (f"（{row.unit}）" if row.unit and not unit else "")
+    sign = row.unit if row.unit in ("%", "‰") else ""
+    name = row.indicator + (f"（{row.unit}）" if row.unit and not sign else "")
 
     def value(c: Cell) -> str:
-        suffix = c.comparator in _SUFFIX_CMP
-        return (
-            f"{'' if suffix else c.comparator}{c.value}{unit if parse_cell(c.value) else ''}"
-            f"{c.comparator if suffix else ''}"
-        )
+        pre, suf = ("", c.comparator) if c.comparator in _SUFFIX_CMP else (c.comparator, "")
+        return f"{pre}{c.value}{sign if parse_cell(c.value) else ''}{suf}"
 
-    roles = {c.role for c in row.cells}
-    label = {"result": "完成情况", "target": "目标" if "result" in roles else ""}
+    mixed = any(c.role == "result" for c in row.cells)
+    labels = {"result": "完成情况", "target": "目标" if mixed else ""}
     if row.ambiguous:
         body = " ".join(value(c) for c in row.cells) + "（原表未标明对应年份）"
     else:
-        body = "；".join(f"{c.year}年{label.get(c.role, '')} {value(c)}" for c in row.cells)
-    attr = f"（{row.attribute}）" if row.attribute else ""
-    return f"{name}：{body}{attr}"
+        body = "；".join(f"{c.year}年{labels.get(c.role, '')} {value(c)}" for c in row.cells)
+    return f"{name}：{body}" + (f"（{row.attribute}）" if row.attribute else "")

@@ -18,6 +18,9 @@ _STOP = set(
     "the a an of to in on for by and or is are was be what which who whom how does do did "
     "with at as from that this it its plan plans".split()
 )
+# Intent cues: the chain reads intent from them; as search terms they only add noise
+# ("牵头" is in every 牵头医院). Dropped from queries, kept in documents.
+QUERY_STOP = set("牵头 单位 负责 部门 责任 目标 多少 达到 要求 谁 哪家 机构 lead leads responsible department target goal aim".split())
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|‰)?")
 _TOKEN_OK = re.compile(r"[\w%‰]")
 
@@ -30,6 +33,10 @@ class Tokenizer:
         self.words = sorted({w for w in words if 2 <= len(w) <= 30 and " " not in w})
         for w in self.words:
             self._jieba.add_word(w, freq=50_000)
+
+    def query(self, text: str) -> list[str]:
+        """Tokens of a question: as for documents, minus intent cue words."""
+        return [t for t in self(text) if t not in QUERY_STOP]
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of `text`: search-mode jieba words, whole numbers with % attached, lowercase."""

@@ -113,7 +113,7 @@ def highlight(text: str, terms: Iterable[str], tag: str = "mark") -> str:
     words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
     if not words:
         return html.escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in words))
+    pattern = re.compile("|".join(_term_pattern(w) for w in words))
     out, pos = [], 0
     for m in pattern.finditer(text):
         out.append(html.escape(text[pos : m.start()]))
@@ -123,11 +123,22 @@ def highlight(text: str, terms: Iterable[str], tag: str = "mark") -> str:
     return "".join(out)
 
 
+def _term_pattern(term: str) -> str:
+    """A term as a regex; a number never matches inside a longer number ("1.1" not in "11.15")."""
+    p = re.escape(term)
+    if term[0].isdigit():
+        p = r"(?<![\d.])" + p
+    if term[-1].isdigit():
+        p += r"(?![\d]|\.\d)"
+    return p
+
+
 def answer_terms(ans: Answer) -> list[str]:
     """What to highlight in a cited quote: the lead and listed units, the target values."""
     terms = [ans.lead_unit or "", *ans.units]
     for t in ans.targets:
-        terms += [str(t.get("value") or ""), str(t.get("indicator") or "")]
+        # the value as written ("25%"), and its bare number for table rows ("% 90")
+        terms += [str(t.get(k) or "") for k in ("value", "number", "indicator")]
     return [t for t in terms if t]
 
 
@@ -167,7 +178,7 @@ def render_citation(
     if full and full.strip() != c.quote.strip():
         parts.append(
             f'<details class="rag-full"><summary>{L["full"]}</summary>'
-            f'<div class="rag-full-text">{highlight(full, [c.quote, *terms])}</div></details>'
+            f'<div class="rag-full-text">{highlight(full, terms)}</div></details>'
         )
     parts.append("</div>")
     return "".join(parts)
@@ -277,5 +288,6 @@ CSS = """
 .rag-full-text { white-space: pre-wrap; font-size: .9em; margin-top: .3em; }
 .rag-retrieval table { font-size: .78em; border-collapse: collapse; margin-top: .3em; }
 .rag-retrieval td, .rag-retrieval th { border: 1px solid var(--border-color-primary);
-                                       padding: .1em .4em; text-align: left; }
+                                       padding: .1em .4em; text-align: left; white-space: nowrap; }
+.rag-retrieval td:last-child { white-space: normal; }
 """

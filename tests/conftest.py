@@ -28,3 +28,28 @@ def corpus():
 @pytest.fixture(scope="session")
 def clauses(corpus):
     return {c.id: c for c in corpus.clauses}
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.embed import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, corpus, embedder):
+    from rag.chain import _glossary, glossary_words
+    from rag.index import build_index
+
+    path = tmp_path_factory.mktemp("index")
+    g = _glossary(CORPUS)
+    build_index(corpus, embedder, path, extra_words=glossary_words(g))
+    return path
+
+
+@pytest.fixture(scope="session")
+def assistant(index_dir, embedder):
+    from rag.chain import load_assistant
+
+    return load_assistant(CORPUS, index_dir, rebuild=False, embedder=embedder)

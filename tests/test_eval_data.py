@@ -33,17 +33,34 @@ def test_items_are_grounded_in_the_corpus(name, splits, clauses_by_id):
     assert problems == [], "\n".join(problems)
 
 
-def test_ids_and_questions_do_not_repeat_across_splits(splits):
+def test_ids_and_questions_do_not_repeat_across_splits(splits, clauses_by_id):
     dev, held = splits["dev"], splits["heldout"]
     assert not {q["id"] for q in dev} & {q["id"] for q in held}
     assert not {q["question"] for q in dev} & {q["question"] for q in held}
-    both = dev + held
-    assert problems_free_union(both)
+    assert check_questions(dev + held, clauses_by_id) == []
 
 
-def problems_free_union(items) -> bool:
-    ids = [q["id"] for q in items]
-    return len(ids) == len(set(ids))
+def test_checker_catches_broken_items(clauses_by_id):
+    good = {"id": "zh-lead-999", "lang": "zh", "kind": "lead_unit", "question": "日间手术谁牵头？",
+            "gold": {"lead_unit": "省卫生健康委"}, "clause_id": "000/二/（三）/1",
+            "evidence": "（责任单位：省卫生健康委〔省中医药局〕、省医保局）"}
+    assert check_questions([good], clauses_by_id) == []
+    broken = [
+        {**good, "clause_id": "000/九/9"},
+        {**good, "id": "zh-lead-998", "evidence": "（责任单位：省医保局）"},
+        {**good, "id": "zh-lead-997", "question": "Who leads day surgery?"},
+        {**good, "id": "zh-lead-996", "gold": {"units": ["省卫生健康委"]}},
+        {k: v for k, v in good.items() if k != "evidence"},
+        {**good, "id": "zh-unans-1", "kind": "unanswerable", "gold": {"found": False}},
+    ]
+    problems = check_questions([good, *broken], clauses_by_id)
+    assert len(problems) >= len(broken), problems
+    assert any("duplicate id" in p for p in problems)
+    warnings: list[str] = []
+    other_lead = {**good, "id": "zh-lead-995", "question": "日间手术谁牵头？（医保）",
+                  "gold": {"lead_unit": "省医保局"}}
+    assert check_questions([other_lead], clauses_by_id, warnings) == []
+    assert warnings and "省医保局" in warnings[0]
 
 
 def test_size_and_split_ratio(splits):

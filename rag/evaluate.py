@@ -1,0 +1,188 @@
+"""The eval runner: known-answer questions through the same chain as the UI, scored and gated."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .chain import Assistant
+
+HEADLINES = ("lead_unit", "units", "target", "table", "unanswerable", "general")
+TOLERANCE = 0.02  # a headline accuracy may drop this much below the baseline before the gate fails
+
+
+def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    out = []
+    for p in paths:
+        split = p.stem
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append({**json.loads(line), "split": split})
+    return out
+
+
+def _num(s: str) -> float | None:
+    try:
+        return float(str(s).rstrip("%‰").replace(",", ""))
+    except ValueError:
+        return None
+
+
+def score(item: dict[str, Any], ans: dict[str, Any]) -> bool:
+    """Whether an answer (contract JSON) is right for a question's gold."""
+    gold, kind = item["gold"], item["kind"]
+    if kind == "unanswerable":
+        return not ans["found"]
+    if not ans["found"]:
+        return False
+    if kind == "lead_unit":
+        return ans["lead_unit"] == gold["lead_unit"]
+    if kind == "units":
+        g = gold["units"]
+        return list(ans["units"][: len(g)]) == g
+    if kind in ("target", "table"):
+        want = _num(gold.get("number") or gold.get("value", ""))
+        for t in ans["targets"]:
+            if _num(t["value"]) == want and (not gold.get("year") or t["year"] == gold["year"]):
+                return True
+        return False
+    if kind == "general":
+        text = ans["answer"] + " ".join(c["quote"] for c in ans["citations"])
+        return all(s in text for s in gold.get("answer_contains", []))
+    return False
+
+
+def _rank(item: dict[str, Any], ans: dict[str, Any]) -> int | None:
+    ids = [r["clause_id"] for r in ans.get("retrieval", [])]
+    gold = item.get("clause_id")
+    return ids.index(gold) + 1 if gold in ids else None
+
+
+def run(
+    assistant: Assistant,
+    questions: list[dict[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Ask every question; return per-item results and summary metrics."""
+    results = []
+    clauses = assistant.clauses
+    for i, item in enumerate(questions, 1):
+        t0 = time.perf_counter()
+        a = assistant.ask(item["question"])
+        ms = (time.perf_counter() - t0) * 1000
+        ans = a.to_json()
+        ans["retrieval"] = list(a.retrieval)
+        bad_cites = [c for c in ans["citations"] if c["quote"] not in clauses[c["clause_id"]].text]
+        cited = [c["clause_id"] for c in ans["citations"]]
+        results.append({
+            "id": item["id"], "split": item["split"], "lang": item["lang"], "kind": item["kind"],
+            "question": item["question"], "gold": item["gold"], "clause_id": item.get("clause_id", ""),
+            "pass": score(item, ans), "rank": _rank(item, ans), "cited_gold": item.get("clause_id") in cited,
+            "found": ans["found"], "answer": ans["answer"], "lead_unit": ans["lead_unit"],
+            "units": ans["units"], "targets": ans["targets"], "citations": len(cited),
+            "bad_citations": len(bad_cites), "ms": round(ms, 2),
+        })
+        if progress:
+            progress(i, len(questions))
+    return {"results": results, "summary": summarise(results)}
+
+
+def _pct(xs: list[bool]) -> float | None:
+    return round(sum(xs) / len(xs), 4) if xs else None
+
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        for key in (f"{r['split']}/{r['kind']}/{r['lang']}", f"{r['split']}/{r['kind']}", f"all/{r['kind']}/{r['lang']}", f"all/{r['kind']}"):
+            by[key].append(r)
+    acc = {k: {"n": len(v), "accuracy": _pct([r["pass"] for r in v])} for k, v in sorted(by.items())}
+    answerable = [r for r in results if r["kind"] != "unanswerable"]
+    ranked = [r for r in answerable if r["clause_id"]]
+    ms = sorted(r["ms"] for r in results) or [0.0]
+    return {
+        "n": len(results),
+        "accuracy": acc,
+        "overall": _pct([r["pass"] for r in results]),
+        "hit@1": _pct([r["rank"] == 1 for r in ranked]),
+        "hit@5": _pct([r["rank"] is not None and r["rank"] <= 5 for r in ranked]),
+        "mrr": round(sum(1 / r["rank"] for r in ranked if r["rank"]) / len(ranked), 4) if ranked else None,
+        "cited_gold_clause": _pct([r["cited_gold"] for r in ranked]),
+        "wrong_refusal": _pct([not r["found"] for r in answerable]),
+        "citations": sum(r["citations"] for r in results),
+        "bad_citations": sum(r["bad_citations"] for r in results),
+        "latency_ms": {"p50": ms[len(ms) // 2], "p95": ms[min(len(ms) - 1, int(len(ms) * 0.95))]},
+    }
+
+
+def compare(report: dict[str, Any], baseline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Questions that passed in the baseline and fail now."""
+    before = {r["id"]: r for r in baseline["results"]}
+    return [
+        {"id": r["id"], "question": r["question"], "expected": r["gold"], "actual": r["answer"]}
+        for r in report["results"]
+        if r["id"] in before and before[r["id"]]["pass"] and not r["pass"]
+    ]
+
+
+def gate(report: dict[str, Any], baseline: dict[str, Any], tolerance: float = TOLERANCE) -> list[str]:
+    """Reasons the report is worse than the baseline (empty = passes the gate)."""
+    problems = []
+    s, b = report["summary"], baseline["summary"]
+    for key, base in b["accuracy"].items():
+        if not key.startswith("all/") or key.count("/") != 1:
+            continue
+        now = s["accuracy"].get(key, {}).get("accuracy")
+        if base["accuracy"] is not None and (now is None or now < base["accuracy"] - tolerance):
+            problems.append(f"{key} accuracy {now} is below the baseline {base['accuracy']} (tolerance {tolerance})")
+    if s["bad_citations"]:
+        problems.append(f"{s['bad_citations']} citation(s) failed to verify")
+    return problems
+
+
+def markdown(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    lines = ["| split | kind | zh | en | all |", "|---|---|---|---|---|"]
+    for split in ("dev", "heldout", "all"):
+        for kind in HEADLINES:
+            cells = []
+            for lang in ("zh", "en", None):
+                key = f"{split}/{kind}/{lang}" if lang else f"{split}/{kind}"
+                a = s["accuracy"].get(key)
+                cells.append(f"{a['accuracy']:.0%} ({a['n']})" if a and a["accuracy"] is not None else "–")
+            if any(c != "–" for c in cells):
+                lines.append(f"| {split} | {kind} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"overall {s['overall']:.1%} of {s['n']}; retrieval hit@1 {s['hit@1']:.1%}, hit@5 {s['hit@5']:.1%}, "
+        f"MRR {s['mrr']:.3f}; gold clause cited {s['cited_gold_clause']:.1%}; wrong refusals "
+        f"{s['wrong_refusal']:.1%}; citations {s['citations']} ({s['bad_citations']} failed); "
+        f"latency p50 {s['latency_ms']['p50']:.1f} ms, p95 {s['latency_ms']['p95']:.1f} ms",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def chart(report: dict[str, Any], path: Path) -> None:
+    """Bar chart of accuracy by kind and language (matplotlib, headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = report["summary"]["accuracy"]
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for j, lang in enumerate(("zh", "en")):
+        vals = [(s.get(f"all/{k}/{lang}") or {}).get("accuracy") or 0 for k in HEADLINES]
+        ax.bar([i + j * 0.4 for i in range(len(HEADLINES))], vals, width=0.4, label=lang)
+    ax.set_xticks([i + 0.2 for i in range(len(HEADLINES))], HEADLINES)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy")
+    ax.set_title("Eval accuracy by kind and language (dev + held-out)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
