@@ -13,11 +13,12 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 # Intent cues. Order of checks: units (all/others) before lead, lead before target.
 _UNITS = re.compile(
-    r"责任单位有哪些|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
+    r"责任(?:单位|部门)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
     r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|"
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
-    r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|the) ",
+    r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"
+    r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)",
     re.I,
 )
 _LEAD = re.compile(
@@ -28,7 +29,8 @@ _LEAD = re.compile(
 )
 _TARGET = re.compile(
     r"目标|达到多少|多少|几个|几家|几张|比例是|比重|指标|要求.*(?:达到|不低于)|到20\d\d|基线|基期|完成情况|"
-    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|what (?:percentage|rate|"
+    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bshare\b|\bproportion|"
+    r"percentage|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b",
     re.I,
 )
@@ -47,7 +49,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
     (re.compile(r"省级医疗资源配置|医疗资源配置|resource allocation|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|卫生健康现代化|modernis|moderniz", re.I), ("001",)),
-    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|high-quality development of public", re.I), ("000",)),
+    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
 )
 _ELSEWHERE = re.compile(

@@ -232,6 +232,9 @@ class Assistant:
             return self._units(q, ranked, base) or refuse()
         if q.intent == "target":
             return self._targets(q, ranked, hits, base) or refuse()
+        meta = self._meta(q, base)
+        if meta:
+            return meta
         top = ranked[0]
         quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
         c = self._cite(top, quote)
@@ -247,6 +250,8 @@ class Assistant:
         for clause in ranked[:5]:
             if not clause.lead_unit:
                 continue
+            if not clause.units and len(clause.inline_leads) > 1:
+                clause = self._pick_inline_lead(clause, q)
             c = self._cite(clause, A.responsibility_quote(clause))
             if not c:
                 continue
@@ -266,6 +271,52 @@ class Assistant:
                           units=all_units if q.intent == "units" else units,
                           units_en=tuple(self.en(u) or u for u in all_units),
                           citations=tuple(cites), **base)
+        return None
+
+    def _pick_inline_lead(self, clause: Clause, q: Query) -> Clause:
+        """Several "X牵头…" in one clause: keep the lead whose own phrase matches the question."""
+        words = set(self.searcher.tokenizer.query(q.text)) | {
+            t for term in self.glossary.expand_en(q.text) for t in self.searcher.tokenizer.query(term)
+        }
+
+        def phrase(unit: str, sentence: str) -> str:
+            start = sentence.find(unit + "牵头")
+            return re.split(r"[、，。；]", sentence[start + len(unit) + 2 :], maxsplit=1)[0]
+
+        best = max(clause.inline_leads, key=lambda ls: len(words & set(self.searcher.tokenizer(phrase(*ls)))))
+        rest = tuple(x for x in clause.inline_leads if x != best)
+        return replace(clause, inline_leads=(best, *rest))
+
+    def _meta(self, q: Query, base: dict[str, Any]) -> Answer | None:
+        """Questions about a plan itself: its document number, date, issuer — or a numbered box."""
+        box = re.search(r"专栏\s*(\d+)|box\s*(\d+)", q.text, re.I)
+        docs = q.docs if len(q.docs) == 1 else ()
+        if box and docs:
+            cid = next((c for c in self.clauses if c.startswith(docs[0] + "/") and c.endswith(f"专栏{box.group(1) or box.group(2)}")), None)
+            if cid:
+                c = self.clauses[cid]
+                ct = self._cite(c, c.title)
+                if ct:
+                    return Answer(found=True, answer=A.general_answer(c, self.docs[c.doc], c.title, q.language),
+                                  citations=(ct,), **base)
+        if not docs or not re.search(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", q.text, re.I):
+            return None
+        doc = self.docs[docs[0]]
+        for value in (doc.number, doc.date):
+            if not value:
+                continue
+            needle = value
+            if value == doc.date:
+                y, m, d = (int(x) for x in value.split("-")) if value.count("-") == 2 else (0, 0, 0)
+                needle = f"{y}年{m}月{d}日" if y else value
+            for c in self.corpus.clauses:
+                if c.doc == doc.id and needle in c.text:
+                    ct = self._cite(c, needle)
+                    if ct:
+                        text = (f"{doc.title_en}: issued by {doc.issuer}, document number {doc.number or '(none)'}, dated {needle}."
+                                if q.language == "en" else
+                                f"《{doc.title}》由{doc.issuer}印发，文号{doc.number or '（无）'}，日期{needle}。")
+                        return Answer(found=True, answer=text, citations=(ct,), **base)
         return None
 
     def _reverse(self, unit: str, q: Query, base: dict[str, Any]) -> Answer | None:

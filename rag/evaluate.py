@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -26,10 +27,9 @@ def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 
 def _num(s: str) -> float | None:
-    try:
-        return float(str(s).rstrip("%‰").replace(",", ""))
-    except ValueError:
-        return None
+    """The leading number of a value as written: "15个" → 15.0, "≥1.05" → 1.05, "45%" → 45.0."""
+    m = re.search(r"\d+(?:\.\d+)?", str(s).replace(",", ""))
+    return float(m.group(0)) if m else None
 
 
 def score(item: dict[str, Any], ans: dict[str, Any]) -> bool:

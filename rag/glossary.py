@@ -1,7 +1,5 @@
 """Curated zh↔en glossary (units, indicators, policy terms, regions, plans) for bilingual queries."""
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -32,14 +30,14 @@ class Entry(NamedTuple):
     line: int = 0
 
 
-def _zh_key(text: str) -> str:
-    # NFKC folds （） and full-width digits; 〔〕 fold to () so both bracket styles match.
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(_FOLD)).lower()
-
-
 def _en_text(text: str) -> str:
+    # NFKC folds （） and full-width digits; 〔〕 fold to () so both bracket styles match.
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "1,000" → "1000"
+
+
+def _zh_key(text: str) -> str:
+    return re.sub(r"\s+", "", _en_text(text)).lower()
 
 
 def _word_parts(word: str) -> tuple[str, str]:
@@ -49,45 +47,36 @@ def _word_parts(word: str) -> tuple[str, str]:
         return word, "s?"
     if len(low) < 3 or not low[-1].isalpha() or not low.isascii():
         return word, ""
-    if low.endswith("ies") or (low.endswith("y") and low[-2] not in "aeiou"):
+    if low.endswith("ies") or (low[-1] == "y" and low[-2] not in "aeiou"):
         return word[: -3 if low.endswith("ies") else -1], "(?:y|ies)"
-    if low.endswith("s") and not low.endswith("ss"):
-        return word[:-1], "(?:s|es)?"
-    return word, "(?:s|es)?"
+    return (word[:-1] if low[-1] == "s" and low[-2] != "s" else word), "(?:s|es)?"
 
 
 @cache
 def _en_pattern(phrase: str) -> re.Pattern[str]:
-    # Words may be joined by spaces, hyphens or nothing: "case-mix" = "case mix" = "casemix".
+    # Words joined by spaces, hyphens or nothing ("case-mix" = "case mix"), possessives allowed.
     parts = (_word_parts(w) for w in phrase.split(" "))
-    body = r"[\s\-]*".join(re.escape(s).replace("'", "'?") + t for s, t in parts)
+    body = r"(?:'s?)?[\s\-]*".join(re.escape(s).replace("'", "'?") + t for s, t in parts)
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
-
-
-@cache
-def _zh_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(re.escape(name))
 
 
 def _en_phrases(entry: Entry) -> Iterator[str]:
     for name in (entry.en, *entry.en_aliases):
         for variant in (name, re.sub(r"\s*\([^)]*\)", "", name)):  # "index (CMI)" → "index"
             if words := [w for w in re.split(r"[\s\-]+", _en_text(variant)) if w]:
-                yield " ".join(words)
+                yield " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
 
 
-def _en_prefix(phrase: str) -> str:
-    """Cheap substring every match of `phrase` contains, so most patterns are never compiled."""
-    return _word_parts(phrase.split(" ")[0])[0].lower().split("'")[0][:4]
-
-
-def _index(names: dict[str, list[str]], prefix: Callable[[str], str]) -> _Index:
-    rows = [(name, prefix(name), tuple(dict.fromkeys(zhs))) for name, zhs in names.items()]
+def _index(names: dict[str, list[str]]) -> _Index:
+    rows = []
+    for name, zhs in names.items():  # every match contains the prefix: most never compile
+        prefix = _word_parts(name.split(" ")[0])[0].lower().split("'")[0][:4]
+        rows.append((name, prefix, tuple(dict.fromkeys(zhs))))
     return tuple(sorted(rows, key=lambda row: (-len(row[0]), row[0])))
 
 
 def _expand(text: str, index: _Index, pattern: Callable[[str], re.Pattern[str]]) -> list[str]:
-    """Match index names longest first; a span matched once is not matched again."""
+    # Longest name first; a span matched once is not matched again by a shorter name.
     low, taken, hits = text.lower(), [False] * len(text), []
     for name, prefix, zhs in index:
         for m in pattern(name).finditer(text) if prefix in low else ():
@@ -108,26 +97,17 @@ class Glossary:
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Entry]] = {}
-        zh_names: dict[str, list[str]] = {}  # normalised zh name → canonical names it aliases
         en_names: dict[str, list[str]] = {}
-        spelled: dict[str, str] = {}  # lower-cased phrase → first spelling (acronyms need case)
         for e in self.entries:
             by_name.setdefault(_zh_key(e.zh), []).append(e)
-            zh_names.setdefault(_zh_key(e.zh), [])
             for p in _en_phrases(e):
-                en_names.setdefault(spelled.setdefault(p.lower(), p), []).append(e.zh)
-        for e in self.entries:  # after all canonical names, which take precedence
-            for alias in map(_zh_key, e.zh_aliases):
-                by_name.setdefault(alias, []).append(e)
-                zh_names.setdefault(alias, []).append(e.zh)
+                en_names.setdefault(p, []).append(e.zh)
+        for key, owner in [(_zh_key(a), e) for e in self.entries for a in e.zh_aliases]:
+            by_name.setdefault(key, []).append(owner)  # after all canonical names: they win
+        alias_of = {k: [e.zh for e in v if _zh_key(e.zh) != k] for k, v in by_name.items()}
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
-        object.__setattr__(self, "_en_index", _index(en_names, _en_prefix))
-        object.__setattr__(self, "_zh_index", _index(zh_names, lambda name: name[:1]))
-
-    def entry(self, zh: str) -> Entry | None:
-        """The entry named `zh` (canonical or alias; the first in file order if shared), or None."""
-        found = self._by_name.get(_zh_key(zh))
-        return found[0] if found else None
+        object.__setattr__(self, "_en_index", _index(en_names))
+        object.__setattr__(self, "_zh_index", _index(alias_of))
 
     def en(self, zh: str) -> str | None:
         """English name for a Chinese unit, indicator, term, region or plan.
@@ -137,24 +117,27 @@ class Glossary:
         Returns:
             The English name, or None when the glossary does not know the name.
         """
-        entry = self.entry(zh)
-        return entry.en if entry else None
+        found = self._by_name.get(_zh_key(zh))
+        return found[0].en if found else None
 
     def canonical_zh(self, text: str) -> str | None:
-        """Canonical Chinese name for a name or alias ("卫健委" → "省卫生健康委"); None if unknown."""
-        entry = self.entry(text)
-        return entry.zh if entry else None
-
-    def expand_en(self, question: str) -> list[str]:
-        """Canonical zh names whose English name or alias occurs in an English question.
-
-        Case-insensitive, on word boundaries, longest phrase first (a span matched by a longer
-        phrase is not matched again by a shorter one), tolerant of simple plurals and "-" vs " ".
+        """Canonical Chinese name for a name or alias, the first in file order if shared.
 
         Args:
-            question: the question as the user typed it.
+            text: a Chinese name or alias, e.g. "卫健委".
         Returns:
-            Canonical zh names in order of first appearance in the question, without duplicates.
+            The canonical name ("省卫生健康委"), or None when the glossary does not know it.
+        """
+        found = self._by_name.get(_zh_key(text))
+        return found[0].zh if found else None
+
+    def expand_en(self, question: str) -> list[str]:
+        """Canonical zh names whose English names occur in `question`, longest phrase first.
+
+        Args:
+            question: an English question; matching ignores case, simple plurals and "-" vs " ".
+        Returns:
+            Canonical zh names in order of first appearance, without duplicates.
         """
         return _expand(_en_text(question), self._en_index, _en_pattern)
 
@@ -166,7 +149,7 @@ class Glossary:
         Returns:
             Canonical zh names in order of appearance; names written canonically are not reported.
         """
-        return _expand(_zh_key(question), self._zh_index, _zh_pattern)
+        return _expand(_zh_key(question), self._zh_index, lambda n: re.compile(re.escape(n)))
 
     def terms(self, kind: str | None = None) -> Iterator[Entry]:
         """Entries in file order, optionally of one kind (e.g. to build a jieba user dictionary)."""
@@ -188,50 +171,30 @@ def _parse_row(raw: str, where: str, line: int) -> Entry:
     if not all(a.removeprefix(COLLOQUIAL) for a in zh_al + en_al):
         raise CorpusError(f"{where}: empty alias in {alias_cells}; remove the stray '|'")
     colloquial = tuple(a[1:] for a in zh_al if a.startswith(COLLOQUIAL))
-    return Entry(
-        kind, zh, en, tuple(a.removeprefix(COLLOQUIAL) for a in zh_al), en_al, colloquial, line
-    )
-
-
-def parse_glossary(text: str, source: str = "glossary.tsv") -> Glossary:
-    """Parse glossary TSV (header `kind zh en zh_aliases en_aliases`, aliases split by "|").
-
-    Raises CorpusError naming the file and line for a bad header, a wrong column count, an
-    unknown kind, an empty zh, en or alias, or a duplicate (kind, zh).
-
-    Args:
-        text: the file content.
-        source: file name used in error messages.
-    Returns:
-        The parsed glossary.
-    """
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines or tuple(c.strip() for c in lines[0].split("\t")) != HEADER:
-        raise CorpusError(f"{source}:1: the header must be the tab-separated {' '.join(HEADER)}")
-    entries: dict[tuple[str, str], Entry] = {}
-    for no, raw in enumerate(lines[1:], start=2):
-        if raw.strip():
-            e = _parse_row(raw, f"{source}:{no}", no)
-            if first := entries.get((e.kind, e.zh)):
-                raise CorpusError(
-                    f"{source}:{no}: duplicate {e.kind} {e.zh!r}, first on line {first.line}"
-                )
-            entries[e.kind, e.zh] = e
-    return Glossary(tuple(entries.values()))
+    zh_al = tuple(a.removeprefix(COLLOQUIAL) for a in zh_al)
+    return Entry(kind, zh, en, zh_al, en_al, colloquial, line)
 
 
 def load_glossary(path: str | Path) -> Glossary:
-    """Read and parse a UTF-8 glossary TSV file; CorpusError if missing, not UTF-8 or malformed.
+    """Read a UTF-8 glossary TSV (header `kind zh en zh_aliases en_aliases`, aliases split by "|").
 
     Args:
         path: the glossary file, normally corpus/glossary.tsv.
     Returns:
-        The parsed glossary.
+        The parsed glossary; CorpusError naming the file and line for a missing or non-UTF-8
+        file, a bad header, a wrong column count, an empty zh, en or alias, or a duplicate.
     """
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except OSError as e:
-        raise CorpusError(f"{path}: cannot read the glossary ({e.strerror})") from None
-    except UnicodeDecodeError as e:
-        raise CorpusError(f"{path}: not UTF-8 at byte {e.start}; save it as UTF-8") from None
-    return parse_glossary(text, str(path))
+        lines = Path(path).read_bytes().decode("utf-8").lstrip("\ufeff").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CorpusError(f"{path}: cannot read the glossary as UTF-8 text ({e})") from None
+    if not lines or tuple(c.strip() for c in lines[0].split("\t")) != HEADER:
+        raise CorpusError(f"{path}:1: the header must be the tab-separated {' '.join(HEADER)}")
+    entries: dict[tuple[str, str], Entry] = {}
+    for no, raw in enumerate(lines[1:], start=2):
+        if raw.strip():
+            row = _parse_row(raw, f"{path}:{no}", no)
+            if first := entries.get((row.kind, row.zh)):
+                raise CorpusError(f"{path}:{no}: duplicate {row.zh!r}, first on line {first.line}")
+            entries[row.kind, row.zh] = row
+    return Glossary(tuple(entries.values()))
