@@ -28,6 +28,7 @@ from rag.errors import RagError  # noqa: E402
 from rag.model import Answer  # noqa: E402
 from rag.ui_format import (  # noqa: E402
     CSS,
+    PlanFilterError,
     plan_groups,
     render_answer,
     render_error,
@@ -44,7 +45,7 @@ EXAMPLES = [
     "那2025年呢？",
     "Which department leads medical service price reform?",
     "What county-level treatment rate does Shaoxing aim for by 2025?",
-    "绍兴市每千人口执业（助理）医师数目标是多少？",
+    "深化人事薪酬制度改革的责任单位有哪些？",
 ]
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _feedback_lock = threading.Lock()
@@ -75,8 +76,11 @@ def record_feedback(data_dir: str | Path, record: dict[str, Any]) -> Path:
     """
     path = Path(data_dir) / FEEDBACK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="seconds"), **record},
-                      ensure_ascii=False, default=_jsonable)
+    line = json.dumps(
+        {"time": datetime.now(UTC).isoformat(timespec="seconds"), **record},
+        ensure_ascii=False,
+        default=_jsonable,
+    )
     with _feedback_lock, path.open("a", encoding="utf-8") as f:
         f.write(line + "\n")
     return path
@@ -110,11 +114,19 @@ class ChatApp:
         return c.text if c else None
 
     def render(self, ans: Answer, show_retrieval: bool) -> str:
-        return render_answer(ans, show_retrieval=show_retrieval, docs=self.docs,
-                             clause_text=self.clause_text)
+        return render_answer(
+            ans, show_retrieval=show_retrieval, docs=self.docs, clause_text=self.clause_text
+        )
 
-    def respond(self, message: str, history: list | None, plan: str, show: bool,
-                conv: Any, answers: dict | None):
+    def respond(
+        self,
+        message: str,
+        history: list | None,
+        plan: str,
+        show: bool,
+        conv: Any,
+        answers: dict | None,
+    ):
         """Chat submit: ask within the session's conversation; errors become chat messages."""
         history, answers = list(history or []), dict(answers or {})
         if not (message or "").strip():
@@ -127,7 +139,7 @@ class ChatApp:
             ans = conv.ask(message, docs=list(docs) if docs else None)
             content = self.render(ans, show)
             answers[len(history)] = {"question": message, "plan": plan, "answer": ans}
-        except (RagError, ValueError) as e:
+        except (RagError, PlanFilterError) as e:
             content = render_error(str(e), lang)
         except Exception as e:  # a bug in the chain: log it, keep the chat usable
             log.exception("chain failed on %r", message)
@@ -149,11 +161,17 @@ class ChatApp:
         rec = (answers or {}).get(index)
         if rec is None:
             return
-        record_feedback(self.data_dir, {
-            "vote": _vote(data.liked), "question": rec["question"], "plan": rec["plan"],
-            "session": getattr(request, "session_hash", None), "message_index": index,
-            "answer": answer_json(rec["answer"]),
-        })
+        record_feedback(
+            self.data_dir,
+            {
+                "vote": _vote(data.liked),
+                "question": rec["question"],
+                "plan": rec["plan"],
+                "session": getattr(request, "session_hash", None),
+                "message_index": index,
+                "answer": answer_json(rec["answer"]),
+            },
+        )
 
     def api_ask(self, question: str, plan: str = "全部 All") -> str:
         """Answer one question (no conversation); returns the `rag ask --json` object as a string.
@@ -165,7 +183,7 @@ class ChatApp:
         try:
             docs = resolve_plan(plan, self.groups)
             ans = self.assistant.ask(question, docs=list(docs) if docs else None)
-        except (RagError, ValueError) as e:
+        except (RagError, PlanFilterError) as e:
             raise gr.Error(str(e), print_exception=False) from None
         return json.dumps(answer_json(ans), ensure_ascii=False)
 
@@ -181,26 +199,47 @@ def build_blocks(app: ChatApp) -> gr.Blocks:
         )
         conv, answers = gr.State(None, time_to_live=6 * 3600), gr.State({}, time_to_live=6 * 3600)
         with gr.Row():
-            plan = gr.Radio([g.label for g in app.groups], value=app.groups[0].label,
-                            label="规划范围 Plans", scale=3)
+            plan = gr.Radio(
+                [g.label for g in app.groups],
+                value=app.groups[0].label,
+                label="规划范围 Plans",
+                scale=3,
+            )
             show = gr.Checkbox(False, label="显示检索详情 Show retrieval details", scale=1)
         chatbot = gr.Chatbot(
-            label="对话 Chat", height="68vh", min_height=420, render_markdown=False, sanitize_html=True,
-            latex_delimiters=[], feedback_options=("Like", "Dislike"), buttons=[],
-            placeholder="用中文或英文提问 · Ask in Chinese or English", elem_id="chat",
+            label="对话 Chat",
+            height="68vh",
+            min_height=420,
+            render_markdown=False,
+            sanitize_html=True,
+            latex_delimiters=[],
+            feedback_options=("Like", "Dislike"),
+            buttons=[],
+            placeholder="用中文或英文提问 · Ask in Chinese or English",
+            elem_id="chat",
         )
         with gr.Row():
-            box = gr.Textbox(placeholder="输入问题，回车提问 · Type a question and press Enter",
-                             show_label=False, scale=8, autofocus=True, elem_id="question")
+            box = gr.Textbox(
+                placeholder="输入问题，回车提问 · Type a question and press Enter",
+                show_label=False,
+                scale=8,
+                autofocus=True,
+                elem_id="question",
+            )
             ask = gr.Button("提问 Ask", variant="primary", scale=1, min_width=110, elem_id="ask")
             new = gr.Button("新对话 New chat", scale=1, min_width=180)
         gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="示例问题 Examples")
 
-        io = dict(fn=app.respond, inputs=[box, chatbot, plan, show, conv, answers],
-                  outputs=[box, chatbot, conv, answers], api_visibility="private")
-        box.submit(**io)
-        ask.click(**io)
-        new.click(lambda: ([], None, {}), outputs=[chatbot, conv, answers], api_visibility="private")
+        gr.on(
+            [box.submit, ask.click],
+            app.respond,
+            inputs=[box, chatbot, plan, show, conv, answers],
+            outputs=[box, chatbot, conv, answers],
+            api_visibility="private",
+        )
+        new.click(
+            lambda: ([], None, {}), outputs=[chatbot, conv, answers], api_visibility="private"
+        )
         chatbot.clear(lambda: (None, {}), outputs=[conv, answers], api_visibility="private")
         show.change(app.rerender, [chatbot, show, answers], [chatbot], api_visibility="private")
         chatbot.like(app.on_like, [answers], None, api_visibility="private")
@@ -222,14 +261,19 @@ def _progress_printer():
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--port", type=int, default=int(env("GRADIO_SERVER_PORT", "7860")))
+    p = argparse.ArgumentParser(description="Serve the policy assistant's chat (Gradio).")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(env("GRADIO_SERVER_PORT", "7860")),
+        help="port (env GRADIO_SERVER_PORT, default 7860)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.add_argument("--auth", default=env("RAG_UI_AUTH"), help="user:pass (or env RAG_UI_AUTH)")
-    p.add_argument("--corpus", default=env("RAG_CORPUS", "corpus"))
-    p.add_argument("--index", default=env("RAG_INDEX", "index"))
-    p.add_argument("--data", default=env("RAG_DATA", "data"), help="feedback directory")
+    p.add_argument("--corpus", default=env("RAG_CORPUS", "corpus"), help="env RAG_CORPUS")
+    p.add_argument("--index", default=env("RAG_INDEX", "index"), help="built if missing or stale")
+    p.add_argument("--data", default=env("RAG_DATA", "data"), help="feedback dir (env RAG_DATA)")
     p.add_argument("--concurrency", type=int, default=4, help="answers computed at once")
     p.add_argument("--max-queue", type=int, default=64, help="requests waiting before refusal")
     args = p.parse_args(argv)
@@ -246,8 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     print(f"loading corpus {args.corpus} and index {args.index} …", flush=True)
     try:
-        assistant = load_assistant(args.corpus, args.index, rebuild=True,
-                                   progress=_progress_printer())
+        assistant = load_assistant(
+            args.corpus, args.index, rebuild=True, progress=_progress_printer()
+        )
         assistant.ask(EXAMPLES[0])  # warm up tokenizer and embedder before the first user
     except RagError as e:
         print(f"ui: {e}", file=sys.stderr)
@@ -256,8 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     demo = build_blocks(ChatApp(assistant, args.data))
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.max_queue)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                css=CSS, footer_links=["api"], show_error=True)
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        auth=auth,
+        css=CSS,
+        footer_links=["api"],
+        show_error=True,
+    )
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 
@@ -171,6 +171,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "units_en": list(self.units_en),
             "see_also": [c.to_json() for c in self.see_also],
-            "slots": self.slots,
+            "slots": {k: asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
+                      for k, v in self.slots.items()},
             "mode": self.mode,
         }

@@ -11,7 +11,7 @@ from itertools import combinations
 from .model import Cell, TableRow, TaskRow
 from .normalize import Line, collapse_spaces
 
-_ANNEX = re.compile(r"附件\s*(\d*)")
+_ANNEX = re.compile(r"附件\s*\d*")  # an annex start alone on its line, not "附件：1.…"
 _CAPTION = re.compile(r"表\s*(\d+)\s*[：:]\s*(.+)")
 _PERIOD = re.compile(r"(20\d\d)\s*[—–\-－~至]\s*20\d\d\s*年")
 _YEAR = re.compile(r"(20\d\d)\s*年")
@@ -447,7 +447,11 @@ def _name_cells(frags: Sequence[Line]) -> list[str]:
 
 
 def _task_bodies(frags: Sequence[Line]) -> tuple[str, tuple[str, ...]]:
-    """Split the task's fragments from the 实施主体 (unit names) that follow them."""
+    """Split the task's fragments from the 实施主体 (unit names) that follow them.
+
+    Every body must end like a unit (医院/委/局 …); of the valid splits, the earliest whose
+    first body starts like one (市/区/县/省/各) wins, so "集团建设市中心医院" stays apart.
+    """
     texts = [collapse_spaces(f.text) for f in frags]
     best: tuple[bool, int] | None = None
     for k in range(1, len(texts)):
@@ -457,7 +461,8 @@ def _task_bodies(frags: Sequence[Line]) -> tuple[str, tuple[str, ...]]:
         best = max(best or (False, -k), (bodies[0].startswith(_BODY_START), -k))
     if best is None:
         return "".join(texts), ()
-    return "".join(texts[: -best[1]]), tuple("".join(texts[-best[1] :]).split("、"))
+    k = -best[1]
+    return "".join(texts[:k]), tuple("".join(texts[k:]).split("、"))
 
 
 def _sse(xs: Sequence[float]) -> float:

@@ -41,6 +41,10 @@ _LABELS = {
 }
 
 
+class PlanFilterError(ValueError):
+    """A plan filter value that names no plan group or document."""
+
+
 @dataclass(frozen=True)
 class PlanGroup:
     """One choice of the plan filter: a bilingual label and the document ids it selects."""
@@ -82,7 +86,8 @@ def resolve_plan(plan: str | None, groups: Sequence[PlanGroup]) -> tuple[str, ..
     ("provincial") or a comma-separated list of document ids ("002,004").
 
     Raises:
-        ValueError: the value names no plan group or document; the message lists valid values.
+        PlanFilterError: the value names no plan group or document; the message lists the
+            valid values.
     """
     value = (plan or "").strip()
     if not value:
@@ -96,7 +101,7 @@ def resolve_plan(plan: str | None, groups: Sequence[PlanGroup]) -> tuple[str, ..
     if ids and all(i in known for i in ids):
         return ids
     choices = ", ".join(g.label for g in groups)
-    raise ValueError(f"unknown plan filter {plan!r}; use one of: {choices} (or document ids)")
+    raise PlanFilterError(f"unknown plan filter {plan!r}; use one of: {choices} (or document ids)")
 
 
 def highlight(text: str, terms: Iterable[str], tag: str = "mark") -> str:
@@ -184,7 +189,9 @@ def render_citation(
     return "".join(parts)
 
 
-def render_retrieval(rows: Sequence[Mapping[str, Any]], lang: str, filter_docs: Sequence[str] = ()) -> str:
+def render_retrieval(
+    rows: Sequence[Mapping[str, Any]], lang: str, filter_docs: Sequence[str] = ()
+) -> str:
     """The retrieval scores as a collapsible table (one row per clause, best first)."""
     L = _LABELS.get(lang, _LABELS["zh"])
     cols: list[str] = []
@@ -192,14 +199,17 @@ def render_retrieval(rows: Sequence[Mapping[str, Any]], lang: str, filter_docs: 
         cols += [k for k in r if k not in cols]
     head = "".join(f"<th>{html.escape(k)}</th>" for k in ["#", *cols])
     body = "".join(
-        "<tr>" + f"<td>{i}</td>" + "".join(f"<td>{html.escape(_cell(r.get(k)))}</td>" for k in cols) + "</tr>"
+        "<tr>"
+        + f"<td>{i}</td>"
+        + "".join(f"<td>{html.escape(_cell(r.get(k)))}</td>" for k in cols)
+        + "</tr>"
         for i, r in enumerate(rows, 1)
     )
     scope = ", ".join(filter_docs) if filter_docs else "*"
     return (
         f'<details class="rag-retrieval"><summary>{L["retrieval"]} '
         f"({L['filter']}: {html.escape(scope)})</summary>"
-        f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
     )
 
 
@@ -261,9 +271,10 @@ def render_error(message: str, lang: str = "zh") -> str:
     )
 
 
-def render_question(question: str) -> str:
-    """The user's message, escaped (the chat renders HTML)."""
-    return "<br>".join(html.escape(line) for line in question.split("\n"))
+def render_question(question: str, limit: int = 600) -> str:
+    """The user's message, escaped (the chat renders HTML); a very long one is shortened."""
+    shown = question if len(question) <= limit else f"{question[:limit]} … ({len(question):,})"
+    return "<br>".join(html.escape(line) for line in shown.split("\n"))
 
 
 CSS = """

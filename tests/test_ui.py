@@ -17,6 +17,7 @@ import ui
 from rag.corpus import load_manifest
 from rag.model import Answer, Citation
 from rag.ui_format import (
+    PlanFilterError,
     highlight,
     plan_groups,
     render_citation,
@@ -70,6 +71,8 @@ def test_highlight_never_marks_a_number_inside_a_longer_number():
 def test_question_and_error_messages_are_escaped():
     assert render_question(INJECTION).startswith("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;")
     assert "<script>" not in render_question(INJECTION)
+    assert render_question("a\n<b>") == "a<br>&lt;b&gt;"
+    assert render_question("长" * 5000) == "长" * 600 + " … (5,000)"
     err = render_error("bad <value>", "en")
     assert "bad &lt;value&gt;" in err and "rag-error" in err and "Cannot answer" in err
 
@@ -175,7 +178,7 @@ def test_resolve_plan(groups, value, docs):
 
 
 def test_unknown_plan_names_the_choices(groups):
-    with pytest.raises(ValueError, match=r"unknown plan filter 'Beijing'.*湖州 Huzhou"):
+    with pytest.raises(PlanFilterError, match=r"unknown plan filter 'Beijing'.*湖州 Huzhou"):
         resolve_plan("Beijing", groups)
 
 
@@ -191,7 +194,9 @@ def test_plan_filter_restricts_the_answer(app):
 
 def test_follow_up_uses_the_session_conversation(app):
     _, history, conv, answers = app.respond(HZ_CMI, [], "全部 All", False, None, {})
-    _, history, conv2, answers = app.respond("那2025年呢？", history, "全部 All", False, conv, answers)
+    _, history, conv2, answers = app.respond(
+        "那2025年呢？", history, "全部 All", False, conv, answers
+    )
     assert conv2 is conv and len(history) == 4
     assert [answers[i]["answer"].targets[0]["value"] for i in (1, 3)] == ["1.05", "1.1"]
     assert [answers[i]["answer"].targets[0]["year"] for i in (1, 3)] == ["2024", "2025"]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,20 +47,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_ui(tmp: Path, *args: str) -> SimpleNamespace:
+def start_ui(tmp: Path, *args: str, index: Path | None = None, **env_vars: str) -> SimpleNamespace:
     """Start `ui.py` on a free port with its index and data under `tmp`; wait until it serves.
 
+    Args:
+        tmp: directory for the index (unless `index` is given), feedback and the server log.
+        args: extra command-line arguments for ui.py.
+        index: an index directory to reuse.
+        env_vars: extra environment variables (e.g. RAG_UI_AUTH).
+
     Returns:
-        url, data (the feedback directory), proc and log (path of the server's output).
+        url, port, index, data (the feedback directory), proc and log (the server's output).
     """
     port = free_port()
-    env = {**os.environ, "RAG_DATA": str(tmp / "data"), "RAG_INDEX": str(tmp / "index"),
-           "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    index = index or tmp / "index"
+    env = {
+        **os.environ,
+        "RAG_DATA": str(tmp / "data"),
+        "RAG_INDEX": str(index),
+        "PYTHONUNBUFFERED": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        **env_vars,
+    }
     log = tmp / "ui.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, str(REPO / "ui.py"), "--port", str(port), *args],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
@@ -68,7 +86,9 @@ def start_ui(tmp: Path, *args: str) -> SimpleNamespace:
         try:
             with urllib.request.urlopen(url + "/", timeout=2) as r:
                 if r.status == 200:
-                    return SimpleNamespace(url=url, data=tmp / "data", proc=proc, log=log)
+                    return SimpleNamespace(
+                        url=url, port=port, index=index, data=tmp / "data", proc=proc, log=log
+                    )
         except OSError:
             time.sleep(0.5)
     stop_ui(proc)
@@ -132,7 +152,9 @@ def ask(page, question: str):
 def test_chinese_and_english_answers_show_lead_unit_and_citation(page, tmp_path):
     zh = ask(page, ZH_LEAD)
     assert zh.locator(".rag-cite mark", has_text="省卫生健康委").count() >= 1
-    assert "浙江省推动公立医院高质量发展实施方案" in zh.locator(".rag-cite-title").first.inner_text()
+    assert (
+        "浙江省推动公立医院高质量发展实施方案" in zh.locator(".rag-cite-title").first.inner_text()
+    )
     assert "000/二/（三）/1" in zh.locator(".rag-cite-path code").first.inner_text()
     assert "牵头单位" in zh.locator(".rag-text").inner_text()
 
@@ -199,7 +221,8 @@ def test_thumbs_down_is_stored_for_evals(page, server):
     feedback = server.data / "feedback.jsonl"
     before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
     ask(page, EN_LEAD)
-    page.locator("#chat button[aria-label='Dislike']").last.click()
+    # Gradio translates its own labels: the context's zh-CN locale shows 踩 for Dislike
+    page.locator("#chat button[aria-label='Dislike'], #chat button[aria-label='踩']").last.click()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         lines = feedback.read_text(encoding="utf-8").splitlines() if feedback.exists() else []
@@ -216,13 +239,58 @@ def test_api_answers_with_the_json_contract(server):
     from gradio_client.exceptions import AppError
 
     client = Client(server.url, verbose=False)
-    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask"}
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
+        "/ask"
+    }
     out = json.loads(client.predict(ZH_LEAD, "省级 Provincial", api_name="/ask"))
     assert (out["language"], out["found"], out["lead_unit"]) == ("zh", True, "省卫生健康委")
     assert out["citations"][0]["doc"] in {"000", "001", "003"}
     out = json.loads(client.predict(EN_LEAD, api_name="/ask"))  # plan defaults to all plans
-    assert out["lead_unit"] == "省医保局" and out["units_en"][0] == "Zhejiang Healthcare Security Administration"
+    assert (
+        out["lead_unit"] == "省医保局"
+        and out["units_en"][0] == "Zhejiang Healthcare Security Administration"
+    )
     with pytest.raises(AppError, match="the question is empty"):
         client.predict("", "全部 All", api_name="/ask")
     with pytest.raises(AppError, match="unknown plan filter"):
         client.predict(ZH_LEAD, "Beijing", api_name="/ask")
+
+
+def _listening(port: int) -> set[str]:
+    """Local addresses (hex, as in /proc/net/tcp*) listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(addr)
+    return found
+
+
+def test_startup_builds_the_index_and_listens_on_loopback_only(server):
+    log = server.log.read_text()
+    assert re.search(r"indexing: (\d+)/\1 sentences \(100%\)", log), log[-2000:]
+    assert "ready in" in log
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp to read listening sockets from")
+    assert _listening(server.port) == {"0100007F"}  # 127.0.0.1, never 0.0.0.0
+
+
+def test_auth_from_the_environment_guards_page_and_api(server, tmp_path):
+    from gradio_client import Client
+
+    srv = start_ui(tmp_path, index=server.index, RAG_UI_AUTH="staff:s3cret")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(srv.url + "/config", timeout=10)
+        assert denied.value.code == 401
+        with pytest.raises(Exception, match="(?i)login|auth|401"):
+            Client(srv.url, verbose=False)
+        client = Client(srv.url, auth=("staff", "s3cret"), verbose=False)
+        out = json.loads(client.predict(EN_LEAD, "全部 All", api_name="/ask"))
+        assert out["lead_unit"] == "省医保局"
+    finally:
+        stop_ui(srv.proc)

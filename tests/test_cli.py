@@ -1,0 +1,38 @@
+"""The `rag` command line as scripts call it: the --json contract, batch mode, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import CORPUS
+
+KEYS = {"question", "language", "intent", "found", "answer", "lead_unit", "units", "targets", "citations"}
+
+
+def _rag(index_dir, *args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", "--corpus", str(CORPUS), "--index", str(index_dir), *args],
+        input=stdin, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_ask_json_contract(index_dir):
+    r = _rag(index_dir, "ask", "--json", "日间手术比例由哪个单位牵头？")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert KEYS <= set(d) and d["lead_unit"] == "省卫生健康委"
+
+
+def test_ask_json_batch_one_object_per_line(index_dir):
+    r = _rag(index_dir, "ask", "--json", "-", stdin="湖州2024年CMI目标是多少？\n\nWhich department leads medical service price reform?\n")
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 0 and len(lines) == 3
+    assert lines[1]["found"] is False and "empty" in lines[1]["error"]
+    assert lines[2]["lead_unit"] == "省医保局"
+
+
+def test_empty_question_exits_2_without_traceback(index_dir):
+    r = _rag(index_dir, "ask", "   ")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "empty" in r.stderr

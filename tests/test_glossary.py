@@ -1,0 +1,304 @@
+"""Tests for rag.glossary against the real corpus/glossary.tsv and the real plan texts."""
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from rag.errors import CorpusError
+from rag.glossary import COLLOQUIAL, HEADER, KINDS, Glossary, load_glossary
+
+ROOT = Path(__file__).resolve().parents[1]
+GLOSSARY = ROOT / "corpus" / "glossary.tsv"
+PLANS = sorted((ROOT / "corpus").glob("00[0-4]_*.txt"))
+
+
+def _fold(text: str) -> str:
+    """Join hard line breaks and fold full-width digits/letters; 〔〕 and “” stay as they are."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@pytest.fixture(scope="module")
+def glossary() -> Glossary:
+    return load_glossary(GLOSSARY)
+
+
+@pytest.fixture(scope="module")
+def corpus_text() -> str:
+    assert len(PLANS) == 5, "expected the five plan texts 000_*.txt … 004_*.txt in corpus/"
+    return "".join(_fold(p.read_text(encoding="utf-8")) for p in PLANS)
+
+
+# --- the file itself ------------------------------------------------------------------------
+
+
+def test_file_parses_with_every_kind(glossary):
+    assert GLOSSARY.read_text(encoding="utf-8").splitlines()[0] == "\t".join(HEADER)
+    counts = {kind: sum(1 for _ in glossary.terms(kind)) for kind in KINDS}
+    assert counts["unit"] >= 60
+    assert counts["indicator"] >= 80
+    assert counts["term"] >= 150
+    assert counts["region"] >= 10
+    assert counts["plan"] == 5
+    assert sum(counts.values()) == len(glossary.entries)
+
+
+def test_no_name_is_ambiguous_between_rows(glossary):
+    canon: dict[str, str] = {}
+    for e in glossary.entries:
+        assert e.zh not in canon, f"{e.zh} is both a {canon.get(e.zh)} and a {e.kind}"
+        canon[e.zh] = e.kind
+    for e in glossary.entries:
+        for alias in e.zh_aliases:
+            assert alias not in canon, f"line {e.line}: alias {alias} is another row's zh"
+
+
+def test_units_and_indicators_are_written_in_the_plans(glossary, corpus_text):
+    missing = [
+        f"line {e.line}: {e.zh}"
+        for e in glossary.entries
+        if e.kind in ("unit", "indicator") and _fold(e.zh) not in corpus_text
+    ]
+    assert not missing, "not in any plan text:\n" + "\n".join(missing)
+
+
+def test_aliases_not_marked_colloquial_are_written_in_the_plans(glossary, corpus_text):
+    missing = [
+        f"line {e.line}: {alias} (alias of {e.zh})"
+        for e in glossary.entries
+        for alias in e.zh_aliases
+        if alias not in e.colloquial and _fold(alias) not in corpus_text
+    ]
+    assert not missing, f"mark these {COLLOQUIAL}colloquial or fix them:\n" + "\n".join(missing)
+
+
+def test_every_responsible_unit_of_000_and_002_is_in_the_glossary(glossary):
+    """Each name in a （责任单位：…） list of 000 and 002 has an English name."""
+    local_governments = "各市、县〔市、区〕政府"  # the one name that contains 、
+    units = set()
+    for plan in PLANS[0], PLANS[2]:
+        for listing in re.findall(r"责任单位:(.*?)\)", _fold(plan.read_text(encoding="utf-8"))):
+            listing = listing.split("。")[0]  # drop "列第一位的为牵头单位，下同"
+            if local_governments in listing:
+                units.add(local_governments)
+                listing = listing.replace(local_governments, "")
+            units.update(u for u in re.split(r"[、,〔〕]", listing) if u)  # 〔alias〕 counted too
+    assert len(units) >= 20
+    assert {u for u in units if glossary.en(u) is None} == set()
+
+
+@pytest.mark.parametrize(
+    "zh",
+    [  # 002 附件2 实施主体, and the hospitals that lead tasks inline in 003
+        *("市中心医院", "市第一人民医院", "区县卫生健康局", "县级公立医院", "各级公立医院"),
+        *("市妇保院", "市级公立医院", "各区县", "各公立医院"),
+        *("省肿瘤医院", "省中医院", "省立同德医院", "省新华医院", "浙医一院", "浙医二院"),
+        *("邵逸夫医院", "浙大儿院", "温医大眼视光医院", "浙大口腔医院", "省人民医院"),
+    ],
+)
+def test_implementing_bodies_and_lead_hospitals_have_english_names(glossary, zh):
+    assert glossary.en(zh)
+    assert glossary.canonical_zh(zh) in {e.zh for e in glossary.terms("unit")}
+
+
+# --- lookups --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "zh, en",
+    [
+        ("省卫生健康委", "Zhejiang Provincial Health Commission"),
+        ("省医保局", "Zhejiang Healthcare Security Administration"),
+        ("省中医药局", "Zhejiang Administration of Traditional Chinese Medicine"),
+        ("市委编办", "Huzhou Municipal Commission Office for Public Sector Reform"),
+        ("市卫生健康委", "Huzhou Municipal Health Commission"),
+        ("各区县人民政府", "district and county governments"),
+        ("各市、县〔市、区〕政府", "city and county (city, district) governments"),
+        ("病例组合指数", "case-mix index (CMI)"),
+        ("日间手术", "day surgery"),
+        ("日间手术比例", "day surgery rate"),
+        ("县域就诊率", "county-level treatment rate"),
+        ("医共体", "county medical community"),
+        ("国家区域医疗中心", "national regional medical center"),
+        ("湖州", "Huzhou"),
+    ],
+)
+def test_en_names(glossary, zh, en):
+    assert glossary.en(zh) == en
+
+
+@pytest.mark.parametrize(
+    "alias, canonical",
+    [
+        ("卫健委", "省卫生健康委"),  # shared with 市卫生健康委; the provincial row comes first
+        ("浙江省卫生健康委", "省卫生健康委"),
+        ("医保局", "省医保局"),
+        ("浙江大学医学院附属第一医院", "浙医一院"),
+        ("浙江中医药大学附属第二医院", "省新华医院"),
+        ("CMI", "病例组合指数"),
+        ("cmi值", "病例组合指数"),
+        ("人均期望寿命", "人均预期寿命"),
+        ("各市、县（市、区）人民政府", "各市、县〔市、区〕政府"),
+        ("各市、县(市、区)政府", "各市、县〔市、区〕政府"),  # either bracket style
+        ("省卫生健康委", "省卫生健康委"),
+    ],
+)
+def test_canonical_zh(glossary, alias, canonical):
+    assert glossary.canonical_zh(alias) == canonical
+
+
+def test_en_via_alias_and_unknown_names(glossary):
+    assert glossary.en("浙大一院") == glossary.en("浙医一院")
+    assert glossary.en("每千人执业(助理)医师数") == "physicians per 1,000 population"
+    assert glossary.en("不存在的单位") is None
+    assert glossary.canonical_zh("") is None
+
+
+# --- query expansion ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Which department leads medical service price reform?", {"医疗服务价格", "牵头单位"}),
+        ("What county-level treatment rate does Shaoxing aim for by 2025?", {"县域就诊率", "绍兴"}),
+        ("What is Huzhou's CMI target for 2024?", {"病例组合指数", "湖州", "目标"}),
+        ("What is the case mix index of Huzhou's tertiary public hospitals?", {"病例组合指数"}),
+        ("Who leads day surgery in provincial tertiary grade-A hospitals?", {"日间手术", "三甲"}),
+        ("What day-surgery rate is required?", {"日间手术比例"}),
+        ("Target share of grade IV surgeries in Huzhou", {"四级手术占比", "湖州"}),
+        ("Who leads salary system reform?", {"薪酬制度", "牵头单位"}),
+        ("Who is responsible for DRG payment reform?", {"DRG", "责任单位"}),
+        ("What are the personnel expenditure targets?", {"人员支出占业务支出的比例"}),
+        ("How many beds per 1,000 people by 2027?", {"千人床位数"}),
+        ("beds per 1000 population", {"千人床位数"}),
+        ("What's the target for life expectancy?", {"人均预期寿命"}),
+        ("What does the medical insurance bureau do?", {"省医保局", "市医保局"}),
+        ("Which health commission leads county medical communities?", {"医共体"}),
+        ("Role of the staffing office in the Huzhou demonstration project", {"市委编办"}),
+        ("family doctors' contract coverage", {"家庭医生签约覆盖率"}),
+        ("Which unit leads the national regional medical centers?", {"国家区域医疗中心"}),
+        ("What does the Shaoxing 14th five-year plan say about hospice care?", {"安宁疗护"}),
+        ("Tiered diagnosis and treatment and two-way referrals", {"分级诊疗", "双向转诊"}),
+        ("What is the TCM development index?", {"中医药发展指数"}),
+        ("internet hospitals and digital reform", {"互联网医院", "数字化改革"}),
+    ],
+)
+def test_expand_en_finds_the_chinese_terms(glossary, question, expected):
+    assert expected <= set(glossary.expand_en(question))
+
+
+@pytest.mark.parametrize(
+    "heading, zh",  # English wording of task headings in 000, 001 and 002
+    [
+        ("Innovate the medical service model", "医疗服务模式"),
+        ("Deepen reform of medical insurance payment methods", "医保支付方式"),
+        ("Deepen the reform of the personnel and compensation system", "薪酬制度"),
+        ("Supercharge the medical peaks", "医学高峰"),
+        ("Build provincial regional medical centres", "省级区域医疗中心"),
+        ("Improve operations management of hospitals", "运营管理"),
+        ("Strengthen medical quality and safety management", "医疗质量"),
+        ("Improve the performance evaluation mechanism", "绩效评价"),
+        ("Build clean hospitals", "清廉医院"),
+        ("Reform comprehensive supervision", "综合监管"),
+        ("Reform the family doctor system", "家庭医生"),
+        ("Integrated medical and elderly care", "医养结合"),
+        ("Develop affordable childcare", "托育"),
+        ("Strengthen mental health services", "心理健康"),
+        ("Improve emergency care capacity", "急诊急救"),
+        ("Integrated medical care and disease prevention", "医防融合"),
+        ("Fiscal investment mechanism reform", "财政投入"),
+        ("Talent recruitment and cultivation", "人才引育"),
+        ("Patient experience improvement", "舒心就医"),
+        ("Party building in public hospitals", "党建"),
+        ("Volume-based procurement of drugs and consumables", "集中带量采购"),
+        ("Traditional Chinese medicine inheritance and innovation", "中医药传承创新"),
+    ],
+)
+def test_task_headings_are_covered(glossary, heading, zh):
+    assert zh in glossary.expand_en(heading)
+
+
+def test_expand_en_prefers_the_longest_phrase(glossary):
+    # "day surgery rate" is consumed whole: 日间手术 is not reported from inside it
+    assert glossary.expand_en("the day surgery rate") == ["日间手术比例"]
+    assert glossary.expand_en("day surgery") == ["日间手术"]
+    # "medical service price" is consumed before "medical service" can match
+    assert "医疗服务" not in glossary.expand_en("medical service price adjustment")
+
+
+def test_expand_en_matching_rules(glossary):
+    assert glossary.expand_en("CASE-MIX INDEX") == glossary.expand_en("casemix index")
+    assert glossary.expand_en("county level treatment rates") == ["县域就诊率"]
+    assert glossary.expand_en("family doctors") == ["家庭医生"]
+    assert glossary.expand_en("How do I file a question?") == []
+    assert "艾滋病" not in glossary.expand_en("financial aid")  # word boundary, no "AIDS"→"aid"
+    assert glossary.expand_en("Huzhou, Huzhou and Huzhou") == ["湖州"]
+
+
+def test_expand_zh_aliases(glossary):
+    assert {"省卫生健康委", "市卫生健康委"} <= set(
+        glossary.expand_zh_aliases("卫健委牵头哪些任务？")
+    )
+    assert glossary.expand_zh_aliases("湖州2024年CMI目标是多少？") == ["病例组合指数"]
+    assert glossary.expand_zh_aliases("浙大一院的任务") == ["浙医一院"]
+    # a name written canonically is not reported, nor matched again through a shorter alias
+    assert glossary.expand_zh_aliases("省卫生健康委牵头") == ["牵头单位"]
+    assert glossary.expand_zh_aliases("今天天气怎么样") == []
+
+
+def test_terms_filter_by_kind(glossary):
+    plans = list(glossary.terms("plan"))
+    assert {p.zh for p in plans} >= {"绍兴市卫生健康事业发展“十四五”规划"}
+    assert all(e.kind == "plan" for e in plans)
+    with pytest.raises(ValueError, match="unknown glossary kind 'units'"):
+        list(glossary.terms("units"))
+
+
+# --- malformed files ------------------------------------------------------------------------
+
+HEAD = "\t".join(HEADER) + "\n"
+ROW = "unit\t省医保局\tZhejiang Healthcare Security Administration\t~医保局\tmedical insurance bureau\n"
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "glossary.tsv"
+    path.write_text(HEAD + body, encoding="utf-8")
+    return path
+
+
+def test_colloquial_marker_is_parsed(tmp_path):
+    (entry,) = load_glossary(_write(tmp_path, ROW)).entries
+    assert entry.zh_aliases == ("医保局",) and entry.colloquial == ("医保局",)
+    assert entry.en_aliases == ("medical insurance bureau",) and entry.line == 2
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (ROW + "unit\t省财政厅\tZhejiang Provincial Department of Finance\n", r":3: expected 5"),
+        (ROW + "unit\t\tFinance\t\t\n", r":3: empty zh"),
+        (ROW + "\nterm\t医改\t\t\t\n", r":4: empty en"),
+        (ROW + ROW, r":3: duplicate '省医保局', first on line 2"),
+        ("units\t省医保局\tx\t\t\n", r":2: unknown kind 'units'"),
+        ("unit\t省医保局\tx\t医保局||省医保\t\n", r":2: empty alias"),
+        ("unit\t省医保局\tx\t\tbureau|\n", r":2: empty alias"),
+    ],
+)
+def test_malformed_lines_are_named(tmp_path, body, message):
+    path = _write(tmp_path, body)
+    with pytest.raises(CorpusError, match=re.escape(str(path)) + message):
+        load_glossary(path)
+
+
+def test_bad_header_missing_file_and_encoding(tmp_path):
+    path = tmp_path / "glossary.tsv"
+    path.write_text("kind,zh,en\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"glossary.tsv:1: the header"):
+        load_glossary(path)
+    path.write_bytes(HEAD.encode() + "unit\t省医保局\tx\t\t\n".encode("gb18030"))
+    with pytest.raises(CorpusError, match="as UTF-8"):
+        load_glossary(path)
+    with pytest.raises(CorpusError, match="nowhere.tsv: cannot read"):
+        load_glossary(tmp_path / "nowhere.tsv")

@@ -1,0 +1,178 @@
+"""Load on the running UI: 20 concurrent gradio_client sessions, 5 questions each, via /ask.
+
+Asserts no errors, no lost or mixed-up answers (each equals the answer the same question gets
+alone), and writes latency percentiles to evals/reports/ui-load.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.test_ui_browser import REPORTS, start_ui, stop_ui
+
+pytestmark = pytest.mark.slow
+
+SESSIONS = 20
+PER_SESSION = 5
+OVERALL_TIMEOUT = 180  # seconds for all sessions together
+QUESTIONS = [
+    ("日间手术比例由哪个单位牵头？", "全部 All"),
+    ("Which department leads medical service price reform?", "全部 All"),
+    ("湖州2024年CMI目标是多少？", "全部 All"),
+    ("What county-level treatment rate does Shaoxing aim for by 2025?", "绍兴 Shaoxing"),
+    ("上海2025年床位数目标是多少？", "全部 All"),
+    ("深化人事薪酬制度改革的责任单位有哪些？", "全部 All"),
+    ("Who leads day surgery in the provincial plan?", "省级 Provincial"),
+]
+KEYS = ("question", "language", "intent", "found", "answer", "lead_unit", "targets", "citations")
+
+
+def _rest_ask(http, url: str, question: str, plan: str) -> dict:
+    """Gradio's REST API without gradio_client: POST the call, read its SSE result."""
+    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, plan]}).json()
+    with http.stream("GET", f"{url}/gradio_api/call/ask/{event['event_id']}") as r:
+        lines = list(r.iter_lines())
+    if "event: complete" not in lines:
+        raise RuntimeError(f"no answer for {question!r}: {lines[-2:]}")
+    return json.loads(
+        json.loads(lines[lines.index("event: complete") + 1].removeprefix("data: "))[0]
+    )
+
+
+def _run_sessions(session, n: int) -> tuple[int, float]:
+    """Run `session(i)` for n sessions at once; returns (questions answered, wall seconds)."""
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(n) as pool:
+        futures = [pool.submit(session, i) for i in range(n)]
+        finished, pending = wait(futures, timeout=OVERALL_TIMEOUT)
+        for f in pending:
+            f.cancel()
+    assert not pending, f"{len(pending)} sessions still running after {OVERALL_TIMEOUT}s"
+    return sum(f.result() for f in finished), time.perf_counter() - t0
+
+
+def _stats(latencies: list[float], answered: int, wall: float) -> dict:
+    if not latencies:
+        return {"answered": answered}
+    return {
+        "answered": answered,
+        "p50_ms": round(1000 * statistics.median(latencies), 1),
+        "p95_ms": round(1000 * _percentile(latencies, 0.95), 1),
+        "max_ms": round(1000 * max(latencies), 1),
+        "wall_s": round(wall, 2),
+        "throughput_rps": round(answered / wall, 1),
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = start_ui(tmp_path_factory.mktemp("ui-load"))
+    yield srv
+    stop_ui(srv.proc)
+
+
+def test_twenty_concurrent_sessions(server):
+    from gradio_client import Client
+
+    reference_client = Client(server.url, verbose=False)
+    reference = {
+        q: {
+            k: v
+            for k, v in json.loads(reference_client.predict(q, plan, api_name="/ask")).items()
+            if k in KEYS
+        }
+        for q, plan in QUESTIONS
+    }
+    latencies: list[float] = []
+    errors: list[str] = []
+    mismatches: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(SESSIONS)
+
+    def session(i: int) -> int:
+        client = Client(server.url, verbose=False)  # one client = one Gradio session
+        start.wait(timeout=60)
+        done = 0
+        for j in range(PER_SESSION):
+            q, plan = QUESTIONS[(i + j) % len(QUESTIONS)]
+            t0 = time.perf_counter()
+            try:
+                out = json.loads(client.predict(q, plan, api_name="/ask"))
+            except Exception as e:  # any failure counts; the message goes in the report
+                with lock:
+                    errors.append(f"session {i} question {j}: {type(e).__name__}: {e}")
+                continue
+            dt = time.perf_counter() - t0
+            got = {k: v for k, v in out.items() if k in KEYS}
+            with lock:
+                latencies.append(dt)
+                if got != reference[q]:
+                    mismatches.append(f"session {i}: {q!r} answered {got.get('question')!r}")
+            done += 1
+        return done
+
+    answered, wall = _run_sessions(session, SESSIONS)
+
+    # The same load through the plain REST API (httpx), to separate client overhead from the
+    # server's: gradio_client spends most of its time in its own machinery.
+    import httpx
+
+    rest_latencies: list[float] = []
+
+    def rest_session(i: int) -> int:
+        with httpx.Client(timeout=60) as http:
+            start.wait(timeout=60)
+            done = 0
+            for j in range(PER_SESSION):
+                q, plan = QUESTIONS[(i + j) % len(QUESTIONS)]
+                t0 = time.perf_counter()
+                try:
+                    out = _rest_ask(http, server.url, q, plan)
+                except Exception as e:
+                    with lock:
+                        errors.append(f"rest session {i} question {j}: {type(e).__name__}: {e}")
+                    continue
+                with lock:
+                    rest_latencies.append(time.perf_counter() - t0)
+                    if {k: v for k, v in out.items() if k in KEYS} != reference[q]:
+                        mismatches.append(f"rest session {i}: {q!r}")
+                done += 1
+        return done
+
+    start.reset()
+    rest_answered, rest_wall = _run_sessions(rest_session, SESSIONS)
+
+    report = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "endpoint": "/ask",
+        "sessions": SESSIONS,
+        "questions_per_session": PER_SESSION,
+        "requests": SESSIONS * PER_SESSION,
+        "concurrency_limit": 4,
+        "errors": len(errors),
+        "mismatched": len(mismatches),
+        **_stats(latencies, answered, wall),
+        "rest_api": _stats(rest_latencies, rest_answered, rest_wall),
+        "note": "latency as a client sees it (queue wait + chain + SSE round trip); top level: "
+        "gradio_client sessions, rest_api: the same load over Gradio's REST API with httpx; "
+        "client and server share the machine's CPUs",
+    }
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "ui-load.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    assert errors == [], errors[:5]
+    assert mismatches == [], mismatches[:5]
+    assert answered == SESSIONS * PER_SESSION
+    assert rest_answered == SESSIONS * PER_SESSION
