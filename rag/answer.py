@@ -69,7 +69,6 @@ def where(clause: Clause, doc: Doc, lang: str) -> str:
 def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
     lead = clause.lead_unit
     alias = dict(clause.aliases).get(lead)
-    rule = clause.units and "列第一" in " ".join(clause.notes + (clause.text,))
     if lang == "en":
         s = f"The lead unit is {name(lead, lang, en)}"
         s += f" (also named {alias})" if alias else ""
@@ -77,7 +76,7 @@ def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
         return s + (" — the unit listed first leads." if clause.units else ".")
     s = f"牵头单位：{lead}" + (f"〔{alias}〕" if alias else "")
     s += f"。出处：{where(clause, doc, lang)}"
-    return s + ("（责任单位中列第一位的为牵头单位）。" if clause.units or rule else "。")
+    return s + ("（责任单位中列第一位的为牵头单位）。" if clause.units else "。")
 
 
 def units_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
@@ -115,10 +114,8 @@ def target_phrase(t: Target, lang: str, en: EnName) -> str:
     note = "（条文未写年份，按规划期末）" if t.year_note else ""
     if cmp_ in ("以上", "以下", "左右", "以内"):
         shown = f"{value}{cmp_}"
-    elif cmp_:
-        shown = f"{cmp_}{value}" if cmp_ in "≥≤><" else f"{cmp_}{value}"
     else:
-        shown = value
+        shown = f"{cmp_}{value}"
     return f"{year}{_ROLE_ZH.get(t.role, '目标')}：{t.indicator} {shown}{note}"
 
 
@@ -169,6 +166,3 @@ def target_json(t: Target, en: EnName | None = None) -> dict[str, Any]:
         d["indicator_en"] = en(t.indicator)
     return d
 
-
-def numbers_in(text: str) -> set[str]:
-    return set(re.findall(r"\d+(?:\.\d+)?", text))

@@ -6,6 +6,7 @@ question another way.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 TOP_K = 8
 RERANK_DEPTH = 5
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
+_STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _REVERSE = re.compile(r"(?:牵头|负责)(?:了)?(?:哪些|什么|几项)|what (?:tasks|work|does)|which tasks", re.I)
 
@@ -99,6 +101,16 @@ class Assistant:
             key=len, reverse=True,
         )
         self.years = {t.year for c in corpus.clauses for t in c.targets if t.year}
+        # Per document, the clause stating a standing co-responsibility rule and its words.
+        self._standing_rules: dict[str, tuple[Clause, str]] = {}
+        for c in corpus.clauses:
+            m = _STANDING_RULE.search(c.text)
+            if m and c.doc not in self._standing_rules:
+                self._standing_rules[c.doc] = (c, m.group(0))
+        # Target indicators are fixed text: segment each once, not on every question.
+        self._indicator_tokens = functools.lru_cache(maxsize=8192)(
+            lambda text: frozenset(self.searcher.tokenizer(text))
+        )
         self.chain = (
             RunnableLambda(self._analyse, name="analyse")
             | RunnableLambda(self._retrieve, name="retrieve")
@@ -150,16 +162,17 @@ class Assistant:
         prev = history[-1] if history else None
         if prev and q.follow_up:
             p = prev.query
-            intent = q.intent if q.intent != "general" else p.intent
+            # A follow-up naming another plan ("what about Huzhou?") searches afresh;
+            # otherwise the previous turn's clauses are the first candidates.
+            state["prev_clauses"] = () if q.docs else prev.clause_ids
             q = replace(
                 q,
-                intent=intent,
+                intent=q.intent if q.intent != "general" else p.intent,
                 years=q.years or p.years,
-                docs=q.docs or (p.docs if not q.docs else q.docs),
+                docs=q.docs or p.docs,
                 role=q.role if q.role != "target" else p.role,
                 text=f"{prev.text} {q.text}",
             )
-            state["prev_clauses"] = prev.clause_ids if not analyse(state["question"]).docs else ()
         docs = tuple(state["docs"]) or q.docs
         if state["docs"] and q.docs:
             docs = tuple(d for d in q.docs if d in state["docs"]) or tuple(state["docs"])
@@ -260,10 +273,8 @@ class Assistant:
             all_units = (*units, *clause.implied_units)
             cites = [c]
             if clause.implied_units and q.intent == "units":
-                rule = next((x for x in self.corpus.clauses if x.doc == clause.doc and "不再列出" in x.text), None)
-                if rule:
-                    m = re.search(r"以下均需[^）]*不再列出", rule.text)
-                    rc = self._cite(rule, m.group(0)) if m else None
+                if clause.doc in self._standing_rules:
+                    rc = self._cite(*self._standing_rules[clause.doc])
                     cites += [rc] if rc else []
             text = (A.units_answer(clause, doc, q.language, self.en) if q.intent == "units"
                     else A.lead_answer(clause, doc, q.language, self.en))
@@ -341,7 +352,7 @@ class Assistant:
                     continue
                 if t.role != q.role and not (q.role == "target" and t.role == "target"):
                     continue
-                overlap = len(words & set(self.searcher.tokenizer(t.indicator)))
+                overlap = len(words & self._indicator_tokens(t.indicator))
                 scored.append((overlap * 2.0 - rank * 0.6 + (0.5 if t.source == "table" and q.years else 0), t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:
                 c = self._cite(clause, clause.text)
@@ -355,11 +366,11 @@ class Assistant:
         best_score, best, best_clause = scored[0]
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:
-            key = set(self.searcher.tokenizer(best.indicator)) & words
+            key = self._indicator_tokens(best.indicator) & words
             for s, t, c in scored[1:]:
                 if t.doc in {p.doc for p, _ in picked} or s < best_score - 3:
                     continue
-                if key and key <= set(self.searcher.tokenizer(t.indicator)):
+                if key and key <= self._indicator_tokens(t.indicator):
                     picked.append((t, c))
         cites, out = [], []
         for t, c in picked:

@@ -148,14 +148,14 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENT.findall(text) if s.strip()]
 
 
-def _year_of(sentence: str, pos: int, default: str) -> str:
-    """The year a target at `pos` belongs to: the last year phrase before it, else `default`."""
+def _year_of(sentence: str, pos: int) -> str:
+    """The year a target at `pos` belongs to: the last year phrase before it, else ""."""
     years = [m for m in _YEAR.finditer(sentence[:pos]) if not sentence[m.end() :].startswith("—")]
     if years:
         return years[-1].group(1)
     if _FIVE_YEAR.search(sentence[:pos]):
         return "2025"
-    return default
+    return ""
 
 
 def _indicator_before(clause: str) -> str:
@@ -214,7 +214,7 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                     # "建设20家左右省级中医特色医院": the thing counted follows the number
                     indicator = f"{indicator}{after}" if indicator else after
                 comparator = post or pre or ("达到" if verb.startswith("达") else verb)
-                year = _year_of(sent, sub_m.start() + m.start(), "")
+                year = _year_of(sent, sub_m.start() + m.start())
                 targets.append(
                     Target(
                         indicator=indicator[-40:],

@@ -103,7 +103,7 @@ def _title(node: _Node, text: str) -> str:
     return first if len(first) <= 40 else node.head[:40]
 
 
-def _build_tree(lines: Sequence[Line], doc_id: str) -> list[_Node]:
+def _build_tree(lines: Sequence[Line]) -> list[_Node]:
     """Walk the lines once, opening a node at every heading (rank stack)."""
     widths = [len(collapse_spaces(ln.text)) for ln in lines] or [0]
     wrap_width = statistics.median(widths)
@@ -274,7 +274,7 @@ def parse_document(doc: Doc, text: str) -> ParsedDoc:
         return ParsedDoc(doc, (), (), (f"{doc.file}: empty after normalisation; nothing indexed",), 0)
     found = _tables.extract_tables(doc.id, lines)
     body = [ln for ln in lines if ln.no not in found.consumed]
-    nodes = _build_tree(body, doc.id)
+    nodes = _build_tree(body)
     if all(n.kind == "pre" for n in nodes):
         warnings.append(f"{doc.file}: no headings recognised; indexed as paragraphs")
         nodes = [

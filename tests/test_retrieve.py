@@ -37,3 +37,13 @@ def test_modes_differ_and_explain(assistant):
 def test_matched_unit_quote_is_in_its_clause(assistant):
     for h in assistant.searcher.search("家庭医生签约覆盖率目标", 8):
         assert h.unit.quote in assistant.clauses[h.clause_id].text
+
+
+def test_langchain_retriever_returns_whole_clauses(assistant):
+    from rag.retrieve import ClauseRetriever
+
+    r = ClauseRetriever(searcher=assistant.searcher, clauses=assistant.clauses, k=3)
+    docs = r.invoke("省肿瘤医院牵头建设什么平台")
+    assert len(docs) == 3
+    assert docs[0].metadata["clause_id"] == "003/三/（四）/4"
+    assert docs[0].page_content == assistant.clauses["003/三/（四）/4"].text

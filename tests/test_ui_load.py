@@ -6,6 +6,7 @@ alone), and writes latency percentiles to evals/reports/ui-load.json.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import threading
@@ -95,64 +96,58 @@ def test_twenty_concurrent_sessions(server):
         }
         for q, plan in QUESTIONS
     }
-    latencies: list[float] = []
     errors: list[str] = []
     mismatches: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(SESSIONS)
 
-    def session(i: int) -> int:
-        client = Client(server.url, verbose=False)  # one client = one Gradio session
-        start.wait(timeout=60)
-        done = 0
-        for j in range(PER_SESSION):
-            q, plan = QUESTIONS[(i + j) % len(QUESTIONS)]
-            t0 = time.perf_counter()
-            try:
-                out = json.loads(client.predict(q, plan, api_name="/ask"))
-            except Exception as e:  # any failure counts; the message goes in the report
-                with lock:
-                    errors.append(f"session {i} question {j}: {type(e).__name__}: {e}")
-                continue
-            dt = time.perf_counter() - t0
-            got = {k: v for k, v in out.items() if k in KEYS}
-            with lock:
-                latencies.append(dt)
-                if got != reference[q]:
-                    mismatches.append(f"session {i}: {q!r} answered {got.get('question')!r}")
-            done += 1
-        return done
+    def load(label: str, connect, ask, latencies: list[float]) -> tuple[int, float]:
+        """SESSIONS concurrent sessions, each asking PER_SESSION questions through `ask`."""
 
-    answered, wall = _run_sessions(session, SESSIONS)
+        def session(i: int) -> int:
+            with connect() as client:  # one client = one session
+                start.wait(timeout=60)
+                done = 0
+                for j in range(PER_SESSION):
+                    q, plan = QUESTIONS[(i + j) % len(QUESTIONS)]
+                    t0 = time.perf_counter()
+                    try:
+                        out = ask(client, q, plan)
+                    except Exception as e:  # any failure counts; the message goes in the report
+                        with lock:
+                            errors.append(f"{label} {i} question {j}: {type(e).__name__}: {e}")
+                        continue
+                    with lock:
+                        latencies.append(time.perf_counter() - t0)
+                        if {k: v for k, v in out.items() if k in KEYS} != reference[q]:
+                            mismatches.append(
+                                f"{label} {i}: {q!r} answered {out.get('question')!r}"
+                            )
+                    done += 1
+            return done
+
+        start.reset()
+        return _run_sessions(session, SESSIONS)
+
+    latencies: list[float] = []
+    answered, wall = load(
+        "session",
+        lambda: contextlib.nullcontext(Client(server.url, verbose=False)),
+        lambda client, q, plan: json.loads(client.predict(q, plan, api_name="/ask")),
+        latencies,
+    )
 
     # The same load through the plain REST API (httpx), to separate client overhead from the
     # server's: gradio_client spends most of its time in its own machinery.
     import httpx
 
     rest_latencies: list[float] = []
-
-    def rest_session(i: int) -> int:
-        with httpx.Client(timeout=60) as http:
-            start.wait(timeout=60)
-            done = 0
-            for j in range(PER_SESSION):
-                q, plan = QUESTIONS[(i + j) % len(QUESTIONS)]
-                t0 = time.perf_counter()
-                try:
-                    out = _rest_ask(http, server.url, q, plan)
-                except Exception as e:
-                    with lock:
-                        errors.append(f"rest session {i} question {j}: {type(e).__name__}: {e}")
-                    continue
-                with lock:
-                    rest_latencies.append(time.perf_counter() - t0)
-                    if {k: v for k, v in out.items() if k in KEYS} != reference[q]:
-                        mismatches.append(f"rest session {i}: {q!r}")
-                done += 1
-        return done
-
-    start.reset()
-    rest_answered, rest_wall = _run_sessions(rest_session, SESSIONS)
+    rest_answered, rest_wall = load(
+        "rest session",
+        lambda: httpx.Client(timeout=60),
+        lambda http, q, plan: _rest_ask(http, server.url, q, plan),
+        rest_latencies,
+    )
 
     report = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
