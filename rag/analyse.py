@@ -18,13 +18,15 @@ _UNITS = re.compile(
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
     r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"
-    r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)",
+    r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)|"
+    r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)",
     re.I,
 )
 _LEAD = re.compile(
     r"牵头|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
-    r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)",
+    r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
+    r"who(?:'s| is)? (?:carr(?:y|ies) out|implements?|delivers?)",
     re.I,
 )
 _TARGET = re.compile(
@@ -47,10 +49,22 @@ _RESULT = re.compile(r"完成情况|实际完成|实际达到|完成了|actual|a
 _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"湖州|huzhou|示范项目|demonstration project", re.I), ("002",)),
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
-    (re.compile(r"省级医疗资源配置|医疗资源配置|resource allocation|省级医院规划", re.I), ("003",)),
+    (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|medical resources? plan|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|卫生健康现代化|modernis|moderniz", re.I), ("001",)),
-    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public", re.I), ("000",)),
+    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
+                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
+)
+# Zhejiang's eleven cities: several named together are a list inside a provincial task
+# ("支持宁波、温州、湖州、金华建省级区域医疗中心"), not a plan filter.
+_CITIES = re.compile(r"杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|舟山|台州|丽水|hangzhou|ningbo|wenzhou|jiaxing|"
+                     r"huzhou|shaoxing|jinhua|quzhou|zhoushan|taizhou|lishui", re.I)
+# How questions name a plan around its title ("按…的方案", "规划里", "in the … plan"): once the
+# plan has set the document filter, these words only add noise to the search text.
+_PLAN_WRAPPER = re.compile(
+    r"(?:按|根据|在)?(?:省里|省级)?的?(?:这个)?(?:方案|规划|实施意见|意见)(?:里|中|上|中的|里的)|"
+    r"\b(?:in|under|according to|per) (?:the )?[\w' -]{0,30}?(?:plan|opinions|programme)(?:'s)?\b",
+    re.I,
 )
 _ELSEWHERE = re.compile(
     r"江苏|上海|北京|广东|福建|安徽|江西|山东|河南|湖北|湖南|四川|重庆|天津|河北|山西|陕西|云南|贵州|广西|海南|"
@@ -77,6 +91,7 @@ class Query:
     elsewhere: str = ""  # a place no plan here covers ("江苏", "Ningbo")
     follow_up: bool = False
     slots: dict[str, object] = field(default_factory=dict, compare=False)
+    topic: str = ""  # the text to search: `text` without the words that only named the plan
 
 
 _t2s = None
@@ -134,10 +149,17 @@ def analyse(question: str) -> Query:
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "zh" if script == "zh" or (script == "mixed" and cjk * 3 >= latin) else "en"
     docs: tuple[str, ...] = ()
-    for pat, ids in _PLANS:
+    cities = {c.lower() for c in _CITIES.findall(text)}
+    for pat, ids in _PLANS if len(cities) < 2 else _PLANS[2:]:
         if pat.search(text):
             docs = ids
             break
+    topic = text
+    if docs and len(docs) == 1:
+        for pat, ids in _PLANS[:-1]:
+            topic = pat.sub(" ", topic) if ids == docs else topic
+        topic = _PLAN_WRAPPER.sub(" ", topic)
+    topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     years = tuple(dict.fromkeys(y for y in _YEAR.findall(text)))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
@@ -151,6 +173,7 @@ def analyse(question: str) -> Query:
         years=years,
         docs=docs,
         role=role,
-        elsewhere=m.group(0) if m and not docs else "",
+        elsewhere=m.group(0) if m and not docs and len(cities) < 2 else "",
         follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
+        topic=topic if len(topic) >= 4 else text,
     )

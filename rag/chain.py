@@ -28,9 +28,13 @@ log = logging.getLogger(__name__)
 
 TOP_K = 8
 RERANK_DEPTH = 5
+# Weight of clause coverage against the fused rank score (README "Retrieval" has the sweep).
+COVERAGE_WEIGHT = 0.6
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
+_META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
+_META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(r"(?:牵头|负责)(?:了)?(?:哪些|什么|几项)|what (?:tasks|work|does)|which tasks", re.I)
 
 
@@ -60,6 +64,9 @@ class _NullGlossary:
         return []
 
     def expand_zh_aliases(self, q: str) -> list[str]:
+        return []
+
+    def terms(self, kind: str | None = None) -> list[Any]:
         return []
 
 
@@ -97,10 +104,13 @@ class Assistant:
         self.clauses = {c.id: c for c in corpus.clauses}
         self.docs = {d.doc.id: d.doc for d in corpus.docs}
         self.known_units = sorted(
-            {u for c in corpus.clauses for u in (*c.units, *(x for x, _ in c.inline_leads))},
+            {u for c in corpus.clauses for u in (*c.units, *(x for x, *_ in c.inline_leads))},
             key=len, reverse=True,
         )
         self.years = {t.year for c in corpus.clauses for t in c.targets if t.year}
+        # Glossary terms that say which plan or what kind of answer, not what the task is:
+        # they pick the document filter and the intent, and would only add noise to BM25.
+        self._meta_terms = {e.zh for e in glossary.terms() if e.kind == "plan"} | _META_TERMS
         # Per document, the clause stating a standing co-responsibility rule and its words.
         self._standing_rules: dict[str, tuple[Clause, str]] = {}
         for c in corpus.clauses:
@@ -172,6 +182,7 @@ class Assistant:
                 docs=q.docs or p.docs,
                 role=q.role if q.role != "target" else p.role,
                 text=f"{prev.text} {q.text}",
+                topic=f"{p.topic} {q.topic}",
             )
         docs = tuple(state["docs"]) or q.docs
         if state["docs"] and q.docs:
@@ -181,11 +192,21 @@ class Assistant:
 
     def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
         q: Query = state["query"]
-        terms = self.glossary.expand_en(q.text) if q.language == "en" or q.script != "zh" else []
-        terms += self.glossary.expand_zh_aliases(q.text) if q.script != "en" else []
+        terms = self.glossary.expand_en(q.topic) if q.language == "en" or q.script != "zh" else []
+        terms += self.glossary.expand_zh_aliases(q.topic) if q.script != "en" else []
+        terms = [t for t in terms if t not in self._meta_terms]
         state["terms"] = terms
-        hits = self.searcher.search(q.text, max(state["k"], 20), docs=state["filter"] or None, lexical_terms=terms)
-        state["hits"] = self._rerank(q, hits)[: state["k"]]
+        hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
+                                    lexical_terms=terms, coverage_weight=COVERAGE_WEIGHT)
+        hits = self._rerank(q, hits)
+        pinned = self._structural(q)
+        if pinned:  # "专栏7", "文号": the plan's structure names the clause outright
+            cid = pinned[0].id
+            unit = next((u for u in self.searcher.units if u.clause_id == cid), None)
+            if unit is not None:
+                top = max((h.score for h in hits), default=0.0)
+                hits = [Hit(cid, top + 1.0, unit), *(h for h in hits if h.clause_id != cid)]
+        state["hits"] = hits[: state["k"]]
         return state
 
     def _rerank(self, q: Query, hits: list[Hit]) -> list[Hit]:
@@ -263,72 +284,104 @@ class Assistant:
         for clause in ranked[:5]:
             if not clause.lead_unit:
                 continue
-            if not clause.units and len(clause.inline_leads) > 1:
-                clause = self._pick_inline_lead(clause, q)
+            group = self._inline_group(clause, q)
+            if group:  # the clause names its lead in running text: answer from that sentence
+                units, clause = group
+            else:
+                units = clause.units or (clause.lead_unit,)
             c = self._cite(clause, A.responsibility_quote(clause))
             if not c:
                 continue
             doc = self.docs[clause.doc]
-            units = clause.units or (clause.lead_unit,)
-            all_units = (*units, *clause.implied_units)
             cites = [c]
-            if clause.implied_units and q.intent == "units":
+            if not group and q.intent == "units" and clause.implied_units:
+                units = (*units, *clause.implied_units)
                 if clause.doc in self._standing_rules:
                     rc = self._cite(*self._standing_rules[clause.doc])
                     cites += [rc] if rc else []
             text = (A.units_answer(clause, doc, q.language, self.en) if q.intent == "units"
                     else A.lead_answer(clause, doc, q.language, self.en))
-            return Answer(found=True, answer=text, lead_unit=clause.lead_unit,
-                          units=all_units if q.intent == "units" else units,
-                          units_en=tuple(self.en(u) or u for u in all_units),
+            return Answer(found=True, answer=text, lead_unit=clause.lead_unit, units=units,
+                          units_en=tuple(self.en(u) or u for u in units),
                           citations=tuple(cites), **base)
         return None
 
-    def _pick_inline_lead(self, clause: Clause, q: Query) -> Clause:
-        """Several "X牵头…" in one clause: keep the lead whose own phrase matches the question."""
-        words = set(self.searcher.tokenizer.query(q.text)) | {
-            t for term in self.glossary.expand_en(q.text) for t in self.searcher.tokenizer.query(term)
+    def _inline_group(self, clause: Clause, q: Query) -> tuple[tuple[str, ...], Clause] | None:
+        """The units a clause charges in running text with the task the question names.
+
+        A clause may charge several units ("省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症…",
+        "依托浙医一院…依托浙医二院…"): each lead's own scope is matched against the question and
+        the best one wins, with every unit sharing its scope. When the clause also has a
+        responsibility list, the inline lead wins only for a lead question that names its scope
+        more closely than the clause's title (a 附件2 task whose content says "市妇保院牵头推进…").
+        """
+        if not clause.inline_leads or (clause.units and q.intent != "lead_unit"):
+            return None
+        words = set(self.searcher.tokenizer.query(q.topic)) | {
+            t for term in self.glossary.expand_en(q.topic) for t in self.searcher.tokenizer.query(term)
         }
 
-        def phrase(unit: str, sentence: str) -> str:
-            start = sentence.find(unit + "牵头")
-            return re.split(r"[、，。；]", sentence[start + len(unit) + 2 :], maxsplit=1)[0]
+        def overlap(text: str) -> int:
+            return len(words & set(self.searcher.tokenizer(text)))
 
-        best = max(clause.inline_leads, key=lambda ls: len(words & set(self.searcher.tokenizer(phrase(*ls)))))
-        rest = tuple(x for x in clause.inline_leads if x != best)
-        return replace(clause, inline_leads=(best, *rest))
+        scores = [overlap(scope) for _, _, scope in clause.inline_leads]
+        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        if clause.units and (scores[best] < 2 or scores[best] <= overlap(clause.title)):
+            return None
+        scope = clause.inline_leads[best][2]
+        group = [x for x in clause.inline_leads if x[2] == scope]
+        units = tuple(dict.fromkeys(u for u, _, _ in group))
+        rest = tuple(x for x in clause.inline_leads if x[2] != scope)
+        return units, replace(clause, units=(), aliases=(), implied_units=(), inline_leads=(*group, *rest))
 
-    def _meta(self, q: Query, base: dict[str, Any]) -> Answer | None:
-        """Questions about a plan itself: its document number, date, issuer — or a numbered box."""
-        box = re.search(r"专栏\s*(\d+)|box\s*(\d+)", q.text, re.I)
+    def _structural(self, q: Query) -> tuple[Clause, str, str] | None:
+        """A clause the question points at by the plan's structure, not by its content:
+        a numbered box ("专栏7", "box 8") or the plan's number/date ("文号", "落款日期").
+
+        Returns:
+            (clause, quote, what) with what = "box" or "meta", or None.
+        """
         docs = q.docs if len(q.docs) == 1 else ()
-        if box and docs:
-            cid = next((c for c in self.clauses if c.startswith(docs[0] + "/") and c.endswith(f"专栏{box.group(1) or box.group(2)}")), None)
-            if cid:
-                c = self.clauses[cid]
-                ct = self._cite(c, c.title)
-                if ct:
-                    return Answer(found=True, answer=A.general_answer(c, self.docs[c.doc], c.title, q.language),
-                                  citations=(ct,), **base)
-        if not docs or not re.search(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", q.text, re.I):
+        if not docs:
+            return None
+        box = re.search(r"专栏\s*(\d+)|box\s*(\d+)", q.text, re.I)
+        if box:
+            suffix = f"专栏{box.group(1) or box.group(2)}"
+            for cid, c in self.clauses.items():
+                if cid.startswith(docs[0] + "/") and cid.endswith(suffix):
+                    return c, c.title, "box"
+        if not _META_QUESTION.search(q.text):
             return None
         doc = self.docs[docs[0]]
         for value in (doc.number, doc.date):
             if not value:
                 continue
             needle = value
-            if value == doc.date:
-                y, m, d = (int(x) for x in value.split("-")) if value.count("-") == 2 else (0, 0, 0)
-                needle = f"{y}年{m}月{d}日" if y else value
+            if value == doc.date and value.count("-") == 2:
+                y, m, d = (int(x) for x in value.split("-"))
+                needle = f"{y}年{m}月{d}日"
             for c in self.corpus.clauses:
                 if c.doc == doc.id and needle in c.text:
-                    ct = self._cite(c, needle)
-                    if ct:
-                        text = (f"{doc.title_en}: issued by {doc.issuer}, document number {doc.number or '(none)'}, dated {needle}."
-                                if q.language == "en" else
-                                f"《{doc.title}》由{doc.issuer}印发，文号{doc.number or '（无）'}，日期{needle}。")
-                        return Answer(found=True, answer=text, citations=(ct,), **base)
+                    return c, needle, "meta"
         return None
+
+    def _meta(self, q: Query, base: dict[str, Any]) -> Answer | None:
+        """Questions about a plan itself: its document number, date, issuer — or a numbered box."""
+        found = self._structural(q)
+        if not found:
+            return None
+        c, quote, what = found
+        ct = self._cite(c, quote)
+        if not ct:
+            return None
+        if what == "box":
+            text = A.general_answer(c, self.docs[c.doc], c.title, q.language)
+        else:
+            doc = self.docs[c.doc]
+            text = (f"{doc.title_en}: issued by {doc.issuer}, document number {doc.number or '(none)'}, dated {quote if quote != doc.number else doc.date}."
+                    if q.language == "en" else
+                    f"《{doc.title}》由{doc.issuer}印发，文号{doc.number or '（无）'}，日期{quote if quote != doc.number else doc.date}。")
+        return Answer(found=True, answer=text, citations=(ct,), **base)
 
     def _reverse(self, unit: str, q: Query, base: dict[str, Any]) -> Answer | None:
         led = [c for c in self.corpus.clauses if c.lead_unit == unit and (not q.docs or c.doc in q.docs)]
@@ -343,7 +396,7 @@ class Assistant:
 
     def _targets(self, q: Query, ranked: list[Clause], hits: list[Hit], base: dict[str, Any]) -> Answer | None:
         scored: list[tuple[float, Target, Clause]] = []
-        words = set(self.searcher.tokenizer(q.text)) | {
+        words = set(self.searcher.tokenizer(q.topic)) | {
             t for term in base["slots"]["terms"] for t in self.searcher.tokenizer(term)
         }
         for rank, clause in enumerate(ranked[:TOP_K]):

@@ -106,23 +106,51 @@ def extract_responsibilities(text: str) -> list[Responsibility]:
     return found
 
 
-def extract_inline_leads(text: str) -> list[tuple[str, str]]:
-    """Units said to lead in running text: "省肿瘤医院牵头，建立…" → ("省肿瘤医院", sentence).
+_GENERIC_HOST = re.compile(r"^(?:高水平|辖区|县域|现有|省市|省级|集约|紧密|暖心|具备|互联网|各|一批|\d)")
+_HOST = re.compile(r"依托((?:[^，。；、“”（）\s]{1,20}?(?:医院|中心|(?<![学])院))(?:、[^，。；、“”（）\s]{1,20}?(?:医院|中心|(?<![学])院))*)")
+_CHARGED = re.compile(r"([^，。；：]{2,60}?)需(?:重点)?(?:负责|承担|推进|牵头)")
+_SHORT_NAME = re.compile(r"[（(]以下简称([^）)]+)[）)]")
 
-    "牵头医院"/"牵头单位" (a lead hospital as a noun) and "列第一…为牵头单位" are not leads.
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    a = max(text.rfind(c, 0, start) for c in "。；") + 1
+    stops = [i for i in (text.find(c, end) for c in "。；") if i >= 0]
+    return a, (min(stops) + 1 if stops else len(text))
+
+
+def extract_inline_leads(text: str) -> list[tuple[str, str, str]]:
+    """Units given a task in running text, as (unit, sentence, scope).
+
+    Three ways the plans say it: "省肿瘤医院牵头，建立…" / "省中医院牵头的胃癌、…", "依托省立同德医院
+    …推进…基地建设" and "浙大口腔医院需承担…任务". `sentence` is the quote; `scope` is the part
+    of it that names the task, so a question can pick among several leads in one clause.
+    "牵头医院"/"牵头单位" (a lead hospital as a noun), "列第一…为牵头单位" and generic hosts
+    ("依托高水平综合医院") are not leads.
     """
-    leads = []
+    leads: list[tuple[int, str, str, str]] = []
     for m in re.finditer(r"牵头(?!医院|单位|抓总|的为)", text):
-        before = text[: m.start()]
-        before = re.sub(r"(?:发挥|负责|共同|分别)$", "", before)
+        before = re.sub(r"(?:发挥|负责|共同|分别)$", "", text[: m.start()])
         cut = max(before.rfind(c) for c in "，。；：、“”（）\n")
         name = before[cut + 1 :]
         if 2 <= len(name) <= 20 and _UNIT_SUFFIX.search(name):
-            start = max(text.rfind(c, 0, m.start()) for c in "。；") + 1
-            stops = [i for i in (text.find(c, m.end()) for c in "。；") if i >= 0]
-            end = min(stops) + 1 if stops else len(text)
-            leads.append((name, text[start:end]))
-    return leads
+            a, b = _sentence_around(text, m.start(), m.end())
+            rest = text[m.end() : b]
+            scope = re.split(r"[、，。；\d]", rest[1:], maxsplit=1)[0] if rest.startswith("的") else rest
+            leads.append((m.start(), name, text[a:b], scope))
+    for m in _HOST.finditer(text):
+        names = [n for n in m.group(1).split("、") if not _GENERIC_HOST.search(n)]
+        a, b = _sentence_around(text, m.start(), m.end())
+        for n in names:
+            leads.append((m.start(), n, text[a:b], text[m.end() : b]))
+    for m in _CHARGED.finditer(text):
+        who = m.group(1)
+        short = _SHORT_NAME.search(who)
+        names = [short.group(1)] if short else re.split(r"和|、|及", who)
+        names = [n for n in names if 2 <= len(n) <= 20 and _UNIT_SUFFIX.search(n)]
+        a, b = _sentence_around(text, m.start(), m.end())
+        for n in names:
+            leads.append((m.start(), n, text[m.start(1) : b], text[m.end() : b]))
+    return [(n, sent, scope) for _, n, sent, scope in sorted(leads, key=lambda x: x[0])]
 
 
 # ---- targets in running text -------------------------------------------------------------

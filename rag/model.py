@@ -107,7 +107,7 @@ class Clause:
     units: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()  # (unit, alternate name in 〔…〕)
     implied_units: tuple[str, ...] = ()  # co-responsible by a standing rule, not listed
-    inline_leads: tuple[tuple[str, str], ...] = ()  # ("省肿瘤医院", "省肿瘤医院牵头，建立…")
+    inline_leads: tuple[tuple[str, str, str], ...] = ()  # (unit, sentence, scope); see extract_inline_leads
     targets: tuple[Target, ...] = ()
     notes: tuple[str, ...] = ()
     row: TableRow | None = None

@@ -236,7 +236,8 @@ def _table_clauses(doc: Doc, found: _tables.Tables) -> list[Clause]:
         label = task.table_id.split("/", 1)[1]
         out.append(
             Clause(doc.id, task.row_id, (label, task.task), task.task, collapse_spaces(task.raw),
-                   kind="task_row", units=task.bodies, task=task)
+                   kind="task_row", units=task.bodies, task=task,
+                   inline_leads=tuple(extract_inline_leads(task.content)))
         )
     for cid, title, text in found.extra:
         path = tuple(cid.split("/")[1:])

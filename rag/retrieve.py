@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import bm25s
@@ -20,7 +22,7 @@ from .units import Unit
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
-DENSE_WEIGHT = 0.5
+COVERAGE_POOL = 40  # fused candidates re-scored by how much of the question their clause covers
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,22 @@ class Searcher:
         self.bm25 = bm25s.BM25()
         self.bm25.index([t or ["∅"] for t in index.tokens], show_progress=False)
         self._docs = np.array([u.doc for u in self.units])
+        # Every token of a clause (all its units, with their heading context), and how rare each
+        # token is across clauses: BM25 scores one sentence, coverage looks at the whole clause.
+        self._clause_tokens: dict[str, set[str]] = {}
+        for u, toks in zip(self.units, index.tokens, strict=True):
+            self._clause_tokens.setdefault(u.clause_id, set()).update(toks)
+        df = Counter(t for toks in self._clause_tokens.values() for t in toks)
+        n = max(len(self._clause_tokens), 1)
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+
+    def coverage(self, tokens: Sequence[str], clause_id: str) -> float:
+        """IDF-weighted share of the distinct query tokens that occur anywhere in the clause."""
+        want = {t for t in tokens if t in self._idf}
+        if not want:
+            return 0.0
+        have = self._clause_tokens.get(clause_id, set())
+        return sum(self._idf[t] for t in want & have) / sum(self._idf[t] for t in want)
 
     def search(
         self,
@@ -88,6 +106,8 @@ class Searcher:
         fusion: str = "rrf",
         lexical_terms: Sequence[str] = (),
         dense_text: str | None = None,
+        weights: tuple[float, float] = (1.0, 1.0),
+        coverage_weight: float = 0.0,
     ) -> list[Hit]:
         """Rank clauses for a query.
 
@@ -99,6 +119,9 @@ class Searcher:
             fusion: "rrf" (reciprocal-rank fusion) or "weighted" (normalised score sum).
             lexical_terms: extra terms for the BM25 side (e.g. glossary Chinese for English).
             dense_text: text to embed instead of `query` (None = the query).
+            weights: (dense, lexical) weights of each ranking in the fusion.
+            coverage_weight: > 0 re-scores the top COVERAGE_POOL fused hits as
+                fused/best + coverage_weight × coverage (see `coverage`).
 
         Returns:
             Up to k hits, best first.
@@ -116,27 +139,34 @@ class Searcher:
             valid = ids[0] >= 0
             scores[ids[0][valid]] = sims[0][valid]
             dense_best = _best_per_clause(scores, self.units, allowed & (scores > -1.0))
-        if mode in ("hybrid", "lexical"):
-            tokens = self.tokenizer.query(query) + [t for term in lexical_terms for t in self.tokenizer.query(term)]
-            if tokens:
-                scores = self.bm25.get_scores(tokens)
-                lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))
-        return self._fuse(dense_best, lex_best, k, fusion)
+        tokens = self.tokenizer.query(query) + [t for term in lexical_terms for t in self.tokenizer.query(term)]
+        if mode in ("hybrid", "lexical") and tokens:
+            scores = self.bm25.get_scores(tokens)
+            lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))
+        hits = self._fuse(dense_best, lex_best, fusion, weights)
+        if coverage_weight > 0 and hits:
+            top = hits[0].score or 1.0
+            pool = [
+                replace(h, score=h.score / top + coverage_weight * self.coverage(tokens, h.clause_id))
+                for h in hits[:COVERAGE_POOL]
+            ]
+            hits = sorted(pool, key=lambda h: (-h.score, h.clause_id)) + hits[COVERAGE_POOL:]
+        return hits[:k]
 
-    def _fuse(self, dense: dict, lex: dict, k: int, fusion: str) -> list[Hit]:
+    def _fuse(self, dense: dict, lex: dict, fusion: str, weights: tuple[float, float]) -> list[Hit]:
         dr, lr = _ranks(dense), _ranks(lex)
         top_lex = max((s for s, _ in lex.values()), default=1.0) or 1.0
         scored = []
         for cid in set(dense) | set(lex):
             d, lx = dense.get(cid, (0.0, -1)), lex.get(cid, (0.0, -1))
             if fusion == "weighted":
-                s = DENSE_WEIGHT * max(d[0], 0.0) + (1 - DENSE_WEIGHT) * lx[0] / top_lex
+                s = weights[0] * max(d[0], 0.0) + weights[1] * lx[0] / top_lex
             else:
-                s = sum(1.0 / (RRF_K + r[cid]) for r in (dr, lr) if cid in r)
+                s = sum(w / (RRF_K + r[cid]) for w, r in zip(weights, (dr, lr), strict=True) if cid in r)
             unit_i = d[1] if d[1] >= 0 and (lx[1] < 0 or d[0] >= 0.5) else lx[1]
             scored.append(Hit(cid, s, self.units[unit_i], d[0], lx[0], dr.get(cid), lr.get(cid)))
         scored.sort(key=lambda h: (-h.score, h.clause_id))
-        return scored[:k]
+        return scored
 
 
 class ClauseRetriever(BaseRetriever):

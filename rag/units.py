@@ -110,7 +110,7 @@ def user_words(corpus: Corpus) -> list[str]:
     for c in corpus.clauses:
         words.update(c.units)
         words.update(a for _, a in c.aliases)
-        words.update(u for u, _ in c.inline_leads)
+        words.update(u for u, *_ in c.inline_leads)
         words.update(t.indicator for t in c.targets if len(t.indicator) <= 16)
         if c.row is not None:
             words.add(re.sub(r"（[^）]*）", "", c.row.indicator))

@@ -43,7 +43,7 @@ def test_list_span_covers_the_parenthesis():
 
 def test_inline_leads_and_lead_hospital_noun():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症。推动县域医共体牵头医院提标扩能。"
-    assert [u for u, _ in extract_inline_leads(text)] == ["省中医院", "省立同德医院"]
+    assert [u for u, *_ in extract_inline_leads(text)] == ["省中医院", "省立同德医院"]
 
 
 def test_target_with_comparator_value_year_and_evidence():

@@ -116,7 +116,7 @@ def test_002_annex_list_is_not_parsed_as_tasks(clauses):
 
 def test_003_inline_leads(clauses):
     assert clauses["003/三/（四）/4"].lead_unit == "省肿瘤医院"
-    leads = [u for u, _ in clauses["003/一/（一）/—4"].inline_leads]
+    leads = [u for u, *_ in clauses["003/一/（一）/—4"].inline_leads]
     assert leads == ["省中医院", "省立同德医院", "省新华医院"]
 
 
