@@ -33,7 +33,10 @@ _TARGET = re.compile(
     r"目标|达到多少|多少|几个|几家|几张|比例是|比重|指标|要求.*(?:达到|不低于)|到20\d\d|基线|基期|完成情况|"
     r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bshare\b|\bproportion|"
     r"percentage|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
-    r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b",
+    r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
+    r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
+    r"ratio|level|proportion|percentage|count|amount|length)|\bcap\b|ceiling|\bat (?:most|least)\b|"
+    r"\bkeep\b.*\bat\b|how long|平均|增幅|控制在",
     re.I,
 )
 _FOLLOW = re.compile(
@@ -52,7 +55,8 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|medical resources? plan|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|卫生健康现代化|modernis|moderniz", re.I), ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
-                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan", re.I), ("000",)),
+                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan|"
+                r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
 )
 # Zhejiang's eleven cities: several named together are a list inside a provincial task
@@ -68,13 +72,17 @@ _PLAN_WRAPPER = re.compile(
 )
 _ELSEWHERE = re.compile(
     r"江苏|上海|北京|广东|福建|安徽|江西|山东|河南|湖北|湖南|四川|重庆|天津|河北|山西|陕西|云南|贵州|广西|海南|"
-    r"辽宁|吉林|黑龙江|内蒙古|新疆|西藏|甘肃|青海|宁夏|深圳|广州|南京|苏州|武汉|成都|全国|国家卫健委|"
-    r"宁波|温州|嘉兴|金华|衢州|舟山|台州|丽水|"
+    r"辽宁|吉林|黑龙江|内蒙古|新疆|西藏|甘肃|青海|宁夏|深圳|广州|南京|苏州|武汉|成都|"
+    r"杭州|宁波|温州|嘉兴|金华|衢州|舟山|台州|丽水|"
     r"jiangsu|shanghai|beijing|guangdong|fujian|anhui|shandong|sichuan|chongqing|shenzhen|"
-    r"guangzhou|nanjing|suzhou|wuhan|chengdu|ningbo|wenzhou|jiaxing|jinhua|quzhou|zhoushan|taizhou|lishui|"
-    r"national(?:ly)?|nationwide",
+    r"guangzhou|nanjing|suzhou|wuhan|chengdu|hangzhou|ningbo|wenzhou|jiaxing|jinhua|quzhou|zhoushan|taizhou|lishui",
     re.I,
 )
+# The whole country: out of scope only when no plan here is named ("national" is also part of
+# names the plans use, "national regional medical centre").
+_NATIONAL = re.compile(r"全国|国家卫健委|national(?:ly)?|nationwide", re.I)
+# Words that put a question inside the plans' area even when another place is named.
+_HOME = re.compile(r"浙江|湖州|绍兴|省里|我省|全省|本省|zhejiang|huzhou|shaoxing", re.I)
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,8 @@ def analyse(question: str) -> Query:
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
     role = "baseline" if _BASELINE.search(text) else "result" if _RESULT.search(text) else "target"
-    m = _ELSEWHERE.search(text)
+    m = _ELSEWHERE.search(text) if len(cities) < 2 and not _HOME.search(text) else None
+    m = m or (_NATIONAL.search(text) if not docs else None)
     return Query(
         text=text,
         language=language,
@@ -173,7 +182,7 @@ def analyse(question: str) -> Query:
         years=years,
         docs=docs,
         role=role,
-        elsewhere=m.group(0) if m and not docs and len(cities) < 2 else "",
+        elsewhere=m.group(0) if m else "",
         follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
         topic=topic if len(topic) >= 4 else text,
     )

@@ -31,12 +31,23 @@ TOP_K = 8
 RERANK_DEPTH = 5
 # Weight of clause coverage against the fused rank score (README "Retrieval" has the sweep).
 COVERAGE_WEIGHT = 0.6
+# Choosing a target: IDF-weighted word match with its context, minus this per retrieval rank,
+# plus a bonus for a table cell when the question names a year.
+RANK_PENALTY = 1.0
+TABLE_BONUS = 1.0
+MIN_TARGET_MATCH = 0.25
+GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead  # below this share of the asked words matched, refuse (README "Refusals")
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
-_REVERSE = re.compile(r"(?:牵头|负责)(?:了)?(?:哪些|什么|几项)|what (?:tasks|work|does)|which tasks", re.I)
+_REVERSE = re.compile(
+    r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
+    r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
+_EN_UNIT_LIKE = re.compile(
+    r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
+    r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b")
 
 
 @dataclass
@@ -124,6 +135,12 @@ class Assistant:
         self._indicator_tokens = functools.lru_cache(maxsize=8192)(
             lambda text: frozenset(self.searcher.tokenizer(text))
         )
+        self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
+                          for e in glossary.terms()}
+        self._region_words = {e.zh for e in glossary.terms() if e.kind == "region"} | {
+            a for e in glossary.terms() if e.kind == "region" for a in e.zh_aliases
+        } | {"省里", "省级", "全市", "市里"}
+        self._target_tokens = functools.lru_cache(maxsize=8192)(self._target_context)
         self.chain = (
             RunnableLambda(self._analyse, name="analyse")
             | RunnableLambda(self._retrieve, name="retrieve")
@@ -199,6 +216,8 @@ class Assistant:
         terms = self.glossary.expand_en(q.topic) if q.language == "en" or q.script != "zh" else []
         terms += self.glossary.expand_zh_aliases(q.topic) if q.script != "en" else []
         terms = [t for t in terms if t not in self._meta_terms]
+        # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
+        terms = list(dict.fromkeys(f for t in terms for f in self._zh_forms.get(t, (t,))))
         state["terms"] = terms
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
                                     lexical_terms=terms, coverage_weight=COVERAGE_WEIGHT)
@@ -257,11 +276,16 @@ class Assistant:
             return refuse(why)
         if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
             return refuse()
+        structural = self._structural(q)
+        if structural and structural[2] == "meta":  # "文号是多少" / "哪个单位发的": about the plan itself
+            return self._meta(q, base) or refuse()
         named = [u for u in self.known_units if u in q.text]
+        if q.language == "en" or q.script != "zh":
+            named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
         if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
             if named:
                 return self._reverse(named[0], q, base) or refuse()
-            m = _UNIT_LIKE.search(q.text)
+            m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)
             if m:  # a unit no plan gives a task to
                 why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
                        else f"各规划均未将{m.group(0)}列为责任单位。")
@@ -269,7 +293,13 @@ class Assistant:
         if q.intent in ("lead_unit", "units"):
             return self._units(q, ranked, base) or refuse()
         if q.intent == "target":
-            return self._targets(q, ranked, hits, base) or refuse()
+            found = self._targets(q, ranked, hits, base)
+            if found:
+                return found
+            # No stated target fits, but one clause covers nearly all the question asks
+            # ("总预算多少钱"): quote it rather than refuse.
+            if not (hits and self.searcher.coverage(self._query_tokens(q, base), hits[0].clause_id) >= GENERAL_FALLBACK):
+                return refuse()
         meta = self._meta(q, base)
         if meta:
             return meta
@@ -280,6 +310,19 @@ class Assistant:
             return refuse()
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
+
+    def _query_tokens(self, q: Query, base: dict[str, Any]) -> list[str]:
+        terms = base["slots"]["terms"]
+        return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
+
+    def _target_context(self, t: Target) -> frozenset[str]:
+        """Words that say what a target measures: its indicator plus the phrase around the value
+        (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力")."""
+        parts = re.split(r"[，；。]", t.evidence)
+        near = next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
+        if "分别" in near:  # "A和B分别达到x、y": the phrase names every item; the indicator names this one
+            near = ""
+        return frozenset(self.searcher.tokenizer(f"{t.indicator} {near}"))
 
     def _cite(self, clause: Clause, quote: str) -> Citation | None:
         return A.cite(clause, self.docs[clause.doc], quote)
@@ -382,9 +425,13 @@ class Assistant:
             text = A.general_answer(c, self.docs[c.doc], c.title, q.language)
         else:
             doc = self.docs[c.doc]
-            text = (f"{doc.title_en}: issued by {doc.issuer}, document number {doc.number or '(none)'}, dated {quote if quote != doc.number else doc.date}."
-                    if q.language == "en" else
-                    f"《{doc.title}》由{doc.issuer}印发，文号{doc.number or '（无）'}，日期{quote if quote != doc.number else doc.date}。")
+            date = doc.date
+            if date.count("-") == 2:
+                y, m, d = (int(x) for x in date.split("-"))
+                date = f"{y}年{m}月{d}日"
+            text = (f"{doc.title_en} ({doc.title}): issued by {doc.issuer}, document number "
+                    f"{doc.number or '(none)'}, dated {doc.date} ({date})." if q.language == "en" else
+                    f"《{doc.title}》由{doc.issuer}印发，文号{doc.number or '（无）'}，日期{date}。")
         return Answer(found=True, answer=text, citations=(ct,), **base)
 
     def _reverse(self, unit: str, q: Query, base: dict[str, Any]) -> Answer | None:
@@ -407,10 +454,12 @@ class Assistant:
             for t in clause.targets:
                 if q.years and t.year not in q.years:
                     continue
-                if t.role != q.role and not (q.role == "target" and t.role == "target"):
+                # A year named without "baseline"/"actual" picks that year's cell whatever its role.
+                if t.role != q.role and not (q.role == "target" and q.years):
                     continue
-                overlap = len(words & self._indicator_tokens(t.indicator))
-                scored.append((overlap * 2.0 - rank * 0.6 + (0.5 if t.source == "table" and q.years else 0), t, clause))
+                match = sum(self.searcher.idf(w) for w in words & self._target_tokens(t))
+                bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
+                scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:
                 c = self._cite(clause, clause.text)
                 if c:
@@ -421,6 +470,15 @@ class Assistant:
             return None
         scored.sort(key=lambda x: -x[0])
         best_score, best, best_clause = scored[0]
+        # How much of what the question asks about the chosen target's words cover: too little,
+        # and the plans set no figure for this (a 民营医院 share is not a 公立医院 share).
+        asked = {w for w in words if not w.isdigit() and w not in self._region_words}
+        weight = sum(self.searcher.idf(w) for w in asked)
+        context = self._target_tokens(best) | self._indicator_tokens(best_clause.title)
+        match = sum(self.searcher.idf(w) for w in asked & context) / weight if weight else 1.0
+        base["slots"]["target_match"] = round(match, 3)
+        if match < MIN_TARGET_MATCH:
+            return None
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:
             key = self._indicator_tokens(best.indicator) & words

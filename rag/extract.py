@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Target
 
@@ -214,6 +214,7 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
     for sent in _sentences(text):
         for sub_m in re.finditer(r"[^，,：:]+", sent):
             sub = sub_m.group(0)
+            first = len(targets)
             last_end, prev_indicator = 0, ""
             for m in _TARGET.finditer(sub):
                 seg_start, last_end = last_end, m.end()
@@ -223,6 +224,8 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                 num, unit = m.group("num"), m.group("unit") or ""
                 pre = m.group("pre") or m.group("pre2") or ""
                 verb, post = m.group("verb") or "", m.group("post") or ""
+                if not verb and len(targets) > first and "分别" in sub[: m.start()]:
+                    verb = targets[-1].comparator  # "分别达到3.38人、3.26人和6.07张": one verb, three values
                 if unit == "" and not (pre or post or verb):
                     continue
                 if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
@@ -257,4 +260,27 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                         year_note="" if year or not default_year else "plan horizon",
                     )
                 )
+            _respectively(sub, targets, first)
     return targets
+
+
+def _respectively(sub: str, targets: list[Target], first: int) -> None:
+    """"A、B和C分别达到x、y和z": give each value its own subject instead of the whole list.
+
+    A short item that only qualifies the shared head ("县级和省市级…比例分别达到4%、8%") keeps
+    the whole subject with the item in brackets: "县级和省市级…比例（县级）".
+    """
+    found = targets[first:]
+    if "分别" not in sub or len(found) < 2:
+        return
+    post = found[-1].comparator
+    if post in ("以上", "以下", "左右", "以内"):  # "分别达到4%、8%以上": 以上 qualifies every value
+        for i, t in enumerate(found[:-1]):
+            if t.comparator in ("", "达到"):
+                targets[first + i] = found[i] = replace(t, comparator=post)
+    subject = _indicator_before(sub[: sub.index("分别")])
+    items = [x for x in re.split(r"、|和|及", subject) if x]
+    if len(items) != len(found):
+        return
+    for i, (t, item) in enumerate(zip(found, items, strict=True)):
+        targets[first + i] = replace(t, indicator=item[-40:] if len(item) >= 5 else f"{subject}（{item}）")

@@ -88,6 +88,10 @@ class Searcher:
         n = max(len(self._clause_tokens), 1)
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
+    def idf(self, token: str) -> float:
+        """How rare a token is across clauses (0 for a token no clause has)."""
+        return self._idf.get(token, 0.0)
+
     def coverage(self, tokens: Sequence[str], clause_id: str) -> float:
         """IDF-weighted share of the distinct query tokens that occur anywhere in the clause."""
         want = {t for t in tokens if t in self._idf}
