@@ -215,12 +215,13 @@ class Assistant:
         q: Query = state["query"]
         terms = self.glossary.expand_en(q.topic) if q.language == "en" or q.script != "zh" else []
         terms += self.glossary.expand_zh_aliases(q.topic) if q.script != "en" else []
-        terms = [t for t in terms if t not in self._meta_terms]
+        canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
-        terms = list(dict.fromkeys(f for t in terms for f in self._zh_forms.get(t, (t,))))
+        terms = list(dict.fromkeys(f for t in canonical for f in self._zh_forms.get(t, (t,))))
         state["terms"] = terms
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
-                                    lexical_terms=terms, coverage_weight=COVERAGE_WEIGHT)
+                                    lexical_terms=terms, coverage_weight=COVERAGE_WEIGHT,
+                                    coverage_terms=canonical)
         hits = self._rerank(q, hits)
         pinned = self._structural(q)
         if pinned:  # "专栏7", "文号": the plan's structure names the clause outright

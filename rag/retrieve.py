@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import bm25s
+import faiss
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -112,6 +113,7 @@ class Searcher:
         dense_text: str | None = None,
         weights: tuple[float, float] = (1.0, 1.0),
         coverage_weight: float = 0.0,
+        coverage_terms: Sequence[str] | None = None,
     ) -> list[Hit]:
         """Rank clauses for a query.
 
@@ -126,6 +128,8 @@ class Searcher:
             weights: (dense, lexical) weights of each ranking in the fusion.
             coverage_weight: > 0 re-scores the top COVERAGE_POOL fused hits as
                 fused/best + coverage_weight × coverage (see `coverage`).
+            coverage_terms: the extra terms coverage asks for (None = `lexical_terms`); a term's
+                aliases widen the lexical search but should not each be required.
 
         Returns:
             Up to k hits, best first.
@@ -138,12 +142,17 @@ class Searcher:
         lex_best: dict[str, tuple[float, int]] = {}
         if mode in ("hybrid", "dense"):
             q = self.embedder.encode([dense_text or query])
-            sims, ids = self.index.faiss_index.search(q, min(n, 400))
+            params = None
+            if docs:  # search only the chosen plans' vectors, not the global top 400
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
+            sims, ids = self.index.faiss_index.search(q, min(n, 400), params=params)
             scores = np.full(n, -1.0, dtype="float32")
             valid = ids[0] >= 0
             scores[ids[0][valid]] = sims[0][valid]
             dense_best = _best_per_clause(scores, self.units, allowed & (scores > -1.0))
         tokens = self.tokenizer.query(query) + [t for term in lexical_terms for t in self.tokenizer.query(term)]
+        cover = tokens if coverage_terms is None else (
+            self.tokenizer.query(query) + [t for term in coverage_terms for t in self.tokenizer.query(term)])
         if mode in ("hybrid", "lexical") and tokens:
             scores = self.bm25.get_scores(tokens)
             lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))
@@ -151,7 +160,7 @@ class Searcher:
         if coverage_weight > 0 and hits:
             top = hits[0].score or 1.0
             pool = [
-                replace(h, score=h.score / top + coverage_weight * self.coverage(tokens, h.clause_id))
+                replace(h, score=h.score / top + coverage_weight * self.coverage(cover, h.clause_id))
                 for h in hits[:COVERAGE_POOL]
             ]
             hits = sorted(pool, key=lambda h: (-h.score, h.clause_id)) + hits[COVERAGE_POOL:]
