@@ -35,6 +35,7 @@ COVERAGE_WEIGHT = 0.6
 # plus a bonus for a table cell when the question names a year.
 RANK_PENALTY = 1.0
 TABLE_BONUS = 1.0
+LOOSENESS = 0.05
 MIN_TARGET_MATCH = 0.25
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead  # below this share of the asked words matched, refuse (README "Refusals")
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
@@ -458,7 +459,11 @@ class Assistant:
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
                 if t.role != q.role and not (q.role == "target" and q.years):
                     continue
-                match = sum(self.searcher.idf(w) for w in words & self._target_tokens(t))
+                ctx = self._target_tokens(t)
+                match = sum(self.searcher.idf(w) for w in words & ctx)
+                # Of two indicators that both cover the question, the one naming less else wins
+                # ("城乡医保…报销比例" over "城镇职工和城乡医保…报销比例（城镇职工）").
+                match -= LOOSENESS * sum(self.searcher.idf(w) for w in self._indicator_tokens(t.indicator) - words)
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:

@@ -215,7 +215,7 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
         for sub_m in re.finditer(r"[^，,：:]+", sent):
             sub = sub_m.group(0)
             first = len(targets)
-            last_end, prev_indicator = 0, ""
+            last_end, prev_indicator, prev_after = 0, "", ""
             for m in _TARGET.finditer(sub):
                 seg_start, last_end = last_end, m.end()
                 if sub[: m.start()].endswith("从"):  # "从20%提升至40%": 20% is where it starts
@@ -237,13 +237,20 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                 if sub[: m.start()].endswith("第"):
                     continue
                 indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的"))
-                if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
-                    indicator = prev_indicator or indicator
-                prev_indicator = indicator
                 after = re.split(r"[、和]", sub[m.end() :].strip("。；！？ "), maxsplit=1)[0]
-                if after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
-                    # "建设20家左右省级中医特色医院": the thing counted follows the number
-                    indicator = f"{indicator}{after}" if indicator else after
+                if prev_after and indicator == prev_after and after:
+                    # "建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心": the text before
+                    # this number was the last count's noun; this count's noun follows it too
+                    indicator, prev_after = after, after
+                else:
+                    if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
+                        indicator = prev_indicator or indicator
+                    prev_after = ""
+                    if after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
+                        # "建设20家左右省级中医特色医院": the thing counted follows the number
+                        indicator = f"{indicator}{after}" if indicator else after
+                        prev_after = after
+                prev_indicator = indicator
                 comparator = post or pre or ("达到" if verb.startswith("达") else verb)
                 year = _year_of(sent, sub_m.start() + m.start())
                 targets.append(
