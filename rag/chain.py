@@ -41,6 +41,7 @@ GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
+_TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
@@ -236,9 +237,14 @@ class Assistant:
 
     def _rerank(self, q: Query, hits: list[Hit]) -> list[Hit]:
         """Within the top RERANK_DEPTH, clauses that can answer this intent come first
-        (a lead question wants a clause with a responsibility list), order otherwise kept."""
+        (a lead question wants a clause with a responsibility list), and for a question that
+        names a table ("in the implementation plan table"), table rows first; order otherwise kept."""
+        wants_row = bool(_TABLE_WORDS.search(q.text))
+
         def useful(h: Hit) -> bool:
             c = self.clauses[h.clause_id]
+            if wants_row and c.kind not in ("table_row", "task_row"):
+                return False
             if q.intent in ("lead_unit", "units"):
                 return bool(c.lead_unit)
             if q.intent == "target":
@@ -320,7 +326,7 @@ class Assistant:
     def _target_context(self, t: Target) -> frozenset[str]:
         """Words that say what a target measures: its indicator plus the phrase around the value
         (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力")."""
-        parts = re.split(r"[，；。]", t.evidence)
+        parts = re.split(r"[，；。、]", t.evidence)
         near = next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
         if "分别" in near:  # "A和B分别达到x、y": the phrase names every item; the indicator names this one
             near = ""
@@ -333,7 +339,7 @@ class Assistant:
         for clause in ranked[:5]:
             if not clause.lead_unit:
                 continue
-            group = self._inline_group(clause, q)
+            group = self._inline_group(clause, q, base["slots"]["terms"])
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group
             else:
@@ -355,7 +361,7 @@ class Assistant:
                           citations=tuple(cites), **base)
         return None
 
-    def _inline_group(self, clause: Clause, q: Query) -> tuple[tuple[str, ...], Clause] | None:
+    def _inline_group(self, clause: Clause, q: Query, terms: Sequence[str]) -> tuple[tuple[str, ...], Clause] | None:
         """The units a clause charges in running text with the task the question names.
 
         A clause may charge several units ("省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症…",
@@ -367,7 +373,7 @@ class Assistant:
         if not clause.inline_leads or (clause.units and q.intent != "lead_unit"):
             return None
         words = set(self.searcher.tokenizer.query(q.topic)) | {
-            t for term in self.glossary.expand_en(q.topic) for t in self.searcher.tokenizer.query(term)
+            t for term in terms for t in self.searcher.tokenizer.query(term)
         }
 
         def overlap(text: str) -> int:

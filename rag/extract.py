@@ -193,7 +193,9 @@ def _indicator_before(clause: str) -> str:
     return s.strip("，,、：: ") or clause.strip("，,、：: ")
 
 
-def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "") -> list[Target]:
+def extract_targets(
+    text: str, clause_id: str, doc: str, default_year: str = "", yearly_plan: bool = False
+) -> list[Target]:
     """Numeric targets in a clause's running text, one per stated value.
 
     A target is a number with a unit or comparator that a verb like 达到/控制在 or a
@@ -206,6 +208,8 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
         doc: document id.
         default_year: the year used when the sentence names none, normally the end of the
             plan's period; such targets carry `year_note="plan horizon"`.
+        yearly_plan: the text is one year's cell of a 实施计划表, so `default_year` is stated
+            (no note) and a count after a build verb is a goal too ("累计建成6个县域医疗副中心").
 
     Returns:
         Targets in text order; `evidence` is the sentence, an exact substring of `text`.
@@ -227,12 +231,13 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                 if not verb and len(targets) > first and "分别" in sub[: m.start()]:
                     verb = targets[-1].comparator  # "分别达到3.38人、3.26人和6.07张": one verb, three values
                 if unit == "" and not (pre or post or verb):
-                    continue
+                    continue  # a bare number
                 if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
                     r"20\d\d$", num
                 ):
                     continue
-                if not (pre or post or verb) and unit not in ("%", "‰"):
+                counted = yearly_plan and unit and _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各)$", "", sub[: m.start()]))
+                if not (pre or post or verb) and unit not in ("%", "‰") and not counted:
                     continue
                 if sub[: m.start()].endswith("第"):
                     continue
@@ -264,7 +269,7 @@ def extract_targets(text: str, clause_id: str, doc: str, default_year: str = "")
                         evidence=sent,
                         clause_id=clause_id,
                         doc=doc,
-                        year_note="" if year or not default_year else "plan horizon",
+                        year_note="" if year or not default_year or yearly_plan else "plan horizon",
                     )
                 )
             _respectively(sub, targets, first)
