@@ -24,13 +24,14 @@ from .generate import Generator, refine
 from .index import build_index, load_index
 from .model import Answer, Citation, Clause, Target
 from .retrieve import Hit, Searcher
+from .units import user_words
 
 log = logging.getLogger(__name__)
 
 TOP_K = 8
 RERANK_DEPTH = 5
 # Weight of clause coverage against the fused rank score (README "Retrieval" has the sweep).
-COVERAGE_WEIGHT = 0.6
+COVERAGE_WEIGHT = 1.0
 # Choosing a target: IDF-weighted word match with its context, minus this per retrieval rank,
 # plus a bonus for a table cell when the question names a year.
 RANK_PENALTY = 1.0
@@ -213,16 +214,20 @@ class Assistant:
         state["query"], state["filter"] = q, docs
         return state
 
-    def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
+    def _retrieve(self, state: dict[str, Any], *, mode: str = "hybrid", fusion: str = "rrf",
+                  expand: bool = True, coverage: float | None = None) -> dict[str, Any]:
+        """Hybrid search, intent-aware order and structural pins. The keyword options exist for
+        the ablation in `evals/ablation.py`; the chain uses the defaults."""
         q: Query = state["query"]
-        terms = self.glossary.expand_en(q.topic) if q.language == "en" or q.script != "zh" else []
-        terms += self.glossary.expand_zh_aliases(q.topic) if q.script != "en" else []
+        terms = self.glossary.expand_en(q.topic) if expand and (q.language == "en" or q.script != "zh") else []
+        terms += self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
         canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
         terms = list(dict.fromkeys(f for t in canonical for f in self._zh_forms.get(t, (t,))))
         state["terms"] = terms
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
-                                    lexical_terms=terms, coverage_weight=COVERAGE_WEIGHT,
+                                    mode=mode, fusion=fusion, lexical_terms=terms,
+                                    coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
                                     coverage_terms=canonical)
         hits = self._rerank(q, hits)
         pinned = self._structural(q)
@@ -254,9 +259,13 @@ class Assistant:
         head, tail = hits[:RERANK_DEPTH], hits[RERANK_DEPTH:]
         return [h for h in head if useful(h)] + [h for h in head if not useful(h)] + tail
 
-    def search(self, question: str, k: int = 5, docs: Sequence[str] | None = None) -> list[Hit]:
-        """The chain's retrieval stage alone: analysis, hybrid search, intent-aware order."""
-        state = self._retrieve(self._analyse({"question": question, "docs": tuple(docs or ()), "k": k}))
+    def search(self, question: str, k: int = 5, docs: Sequence[str] | None = None, **options: Any) -> list[Hit]:
+        """The chain's retrieval stage alone: analysis, hybrid search, intent-aware order.
+
+        Args:
+            options: `mode`, `fusion`, `expand`, `coverage` — see `_retrieve` (ablations only).
+        """
+        state = self._retrieve(self._analyse({"question": question, "docs": tuple(docs or ()), "k": k}), **options)
         return state["hits"]
 
     # -- answering ---------------------------------------------------------------------------
@@ -537,6 +546,11 @@ def load_assistant(
     extra = glossary_words(glossary)
     try:
         index = load_index(index_dir, corpus, embedder.id)
+        # The jieba dictionary is made from the plans and the glossary; the corpus hash covers
+        # the plans, this covers the glossary (a new term must be searchable as one word).
+        if index.words != "\n".join(sorted(set(user_words(corpus)) | set(extra))).split():
+            raise IndexStateError(
+                f"index at {index_dir} is stale: the glossary changed; rebuild it with `rag build`")
     except IndexStateError as e:
         if not rebuild:
             raise

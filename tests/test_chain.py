@@ -109,3 +109,74 @@ def test_contract_fields(assistant):
         assert key in d
     assert set(d["citations"][0]) >= {"doc", "title", "clause_id", "path", "quote"}
     assert set(d["targets"][0]) >= {"indicator", "comparator", "value", "year", "doc"}
+
+
+def test_inline_lead_picked_by_the_task_the_question_names(assistant):
+    for q, lead in [("重度抑郁症中西医临床协作试点由哪家医院牵头？", "省立同德医院"),
+                    ("Which hospital led the lupus pilot project?", "省新华医院"),
+                    ("省级医疗资源配置规划里，心理危机干预基地依托哪家医院建设？", "省立同德医院"),
+                    ("Which hospital must build the national cancer regional medical centre in the medical resources plan?", "省肿瘤医院")]:
+        a = _verified(assistant, assistant.ask(q))
+        assert a.found and a.lead_unit == lead, q
+        assert lead in a.citations[0].quote
+
+
+def test_task_content_lead_beats_the_bodies_column_only_when_named(assistant):
+    a = _verified(assistant, assistant.ask("湖州全市域妇幼健联体建设示范项目由哪家医院牵头推进？"))
+    assert a.lead_unit == "市妇保院"
+    b = _verified(assistant, assistant.ask("湖州市县公立医院妇幼能力建设的实施主体有哪些？"))
+    assert b.units == ("市卫生健康委", "各级公立医院")
+
+
+def test_structural_references_pin_the_clause(assistant):
+    hits = assistant.search("绍兴十四五规划专栏7是关于什么的？")
+    assert hits[0].clause_id.endswith("专栏7") and hits[0].clause_id.startswith("004/")
+    a = _verified(assistant, assistant.ask("What document number is the provincial public hospital high-quality development plan?"))
+    assert "浙政办发〔2021〕74号" in a.answer
+    b = _verified(assistant, assistant.ask("省公立医院高质量发展实施方案是哪天印发的？"))
+    assert "2021年12月20日" in b.answer
+
+
+@pytest.mark.parametrize("question", [
+    "省里对公立医院门诊满意度之外的民营医院医保基金结余率定了目标吗？是多少？",
+    "绍兴2025年医保基金结余率要控制在多少？",
+    "杭州市2025年公立医院医疗服务收入占比目标是多少？",
+    "广东省公立医院人员支出占比目标是多少？",
+    "Which task does the provincial Department of Education lead in the public hospital plan?",
+])
+def test_refuses_what_no_plan_states(assistant, question):
+    a = _verified(assistant, assistant.ask(question))
+    assert not a.found and not a.targets and not a.lead_unit, a.answer
+
+
+def test_a_list_of_cities_is_not_a_plan_filter(assistant):
+    a = _verified(assistant, assistant.ask("支持宁波温州湖州金华建省级区域医疗中心，这条谁牵头？"))
+    assert a.found and a.lead_unit == "省卫生健康委"
+    assert a.citations[0].clause_id == "000/二/（一）/2"
+
+
+def test_year_in_a_task_table_answers_from_that_years_plan(assistant):
+    a = _verified(assistant, assistant.ask("湖州到2024年累计要建成几个县域医疗副中心？"))
+    assert a.targets[0]["value"] == "6个" and a.targets[0]["year"] == "2024"
+
+
+def test_a_glossary_change_makes_the_index_stale(tmp_path, embedder):
+    """The jieba dictionary comes from the glossary too: a new term must rebuild the index."""
+    import shutil
+    from pathlib import Path
+
+    from rag.chain import load_assistant
+    from rag.errors import IndexStateError
+
+    src = Path(__file__).resolve().parent.parent / "corpus"
+    root = tmp_path / "corpus"
+    shutil.copytree(src, root)
+    idx = tmp_path / "index"
+    load_assistant(root, idx, embedder=embedder)  # builds
+    load_assistant(root, idx, rebuild=False, embedder=embedder)  # fresh: loads
+    with open(root / "glossary.tsv", "a", encoding="utf-8") as f:
+        f.write("\nterm\t智慧病房\tsmart ward\t\t\n")
+    with pytest.raises(IndexStateError, match="glossary changed"):
+        load_assistant(root, idx, rebuild=False, embedder=embedder)
+    a = load_assistant(root, idx, embedder=embedder)  # rebuilds with the new word
+    assert "智慧病房" in a.searcher.index.words

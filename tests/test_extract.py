@@ -75,3 +75,39 @@ def test_from_to_keeps_only_the_goal():
 
 def test_years_and_document_numbers_are_not_targets():
     assert extract_targets("国办发〔2021〕18号文件于2021年12月20日印发。", "x", "000") == []
+
+
+def test_inline_leads_by_host_and_by_charge_with_scope():
+    text = ("依托浙医一院谋划建设省公共卫生临床中心。依托高水平综合医院建设区域医疗中心。"
+            "浙江大学医学院附属口腔医院（以下简称浙大口腔医院）需承担积极争创国家口腔区域医疗中心任务；"
+            "浙大儿院和浙大妇产科医院需负责相应的区域医疗中心建设工作。")
+    leads = extract_inline_leads(text)
+    assert [u for u, *_ in leads] == ["浙医一院", "浙大口腔医院", "浙大儿院", "浙大妇产科医院"]
+    assert all(sentence in text and scope in sentence for _, sentence, scope in leads)
+    assert leads[1][2].startswith("积极争创国家口腔区域医疗中心")
+    assert leads[2][2] == leads[3][2]  # two hospitals charged with one task share its scope
+
+
+def test_lead_before_item_scope_stops_at_the_next_item():
+    text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
+    assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
+
+
+def test_respectively_gives_each_value_its_own_indicator_and_comparator():
+    ts = extract_targets("全市每千人执业（助理）医师数、千人注册护士数、千人医疗卫生机构床位数分别达到3.38人、3.26人和6.07张。", "x", "004", "2025")
+    assert [(t.indicator, t.value) for t in ts] == [
+        ("每千人执业（助理）医师数", "3.38人"), ("千人注册护士数", "3.26人"), ("千人医疗卫生机构床位数", "6.07张")]
+    ts = extract_targets("城镇职工和城乡医保政策范围内报销比例分别维持在85%、70%；重症床位占比分别达到4%、8%以上。", "x", "002", "2025")
+    assert ts[1].indicator == "城乡医保政策范围内报销比例" and ts[0].indicator.endswith("（城镇职工）")
+    assert [t.comparator for t in ts[2:]] == ["以上", "以上"]  # 以上 qualifies both values
+
+
+def test_count_whose_noun_follows_keeps_its_own_noun():
+    ts = extract_targets("建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心。", "x", "001", "2027")
+    assert [(t.indicator, t.value) for t in ts] == [("建成国家医学中心", "1个"), ("专业类别国家区域医疗中心", "10个")]
+
+
+def test_yearly_plan_cell_counts_are_targets_for_that_year():
+    (t,) = extract_targets("累计建成6个县域医疗副中心。", "x", "002", "2024", yearly_plan=True)
+    assert (t.value, t.year, t.year_note) == ("6个", "2024", "")
+    assert extract_targets("累计建成6个县域医疗副中心。", "x", "002", "2024") == []
