@@ -215,7 +215,8 @@ class Assistant:
         return state
 
     def _retrieve(self, state: dict[str, Any], *, mode: str = "hybrid", fusion: str = "rrf",
-                  expand: bool = True, coverage: float | None = None) -> dict[str, Any]:
+                  expand: bool = True, coverage: float | None = None,
+                  years: Sequence[str] | None = None) -> dict[str, Any]:
         """Hybrid search, intent-aware order and structural pins. The keyword options exist for
         the ablation in `evals/ablation.py`; the chain uses the defaults."""
         q: Query = state["query"]
@@ -228,7 +229,7 @@ class Assistant:
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
                                     mode=mode, fusion=fusion, lexical_terms=terms,
                                     coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
-                                    coverage_terms=canonical)
+                                    coverage_terms=canonical, years=years)
         hits = self._rerank(q, hits)
         pinned = self._structural(q)
         if pinned:  # "专栏7", "文号": the plan's structure names the clause outright
@@ -263,7 +264,8 @@ class Assistant:
         """The chain's retrieval stage alone: analysis, hybrid search, intent-aware order.
 
         Args:
-            options: `mode`, `fusion`, `expand`, `coverage` — see `_retrieve` (ablations only).
+            options: `mode`, `fusion`, `expand`, `coverage` (ablations) and `years` (a metadata
+                filter: only units that mention one of these years) — see `_retrieve`.
         """
         state = self._retrieve(self._analyse({"question": question, "docs": tuple(docs or ()), "k": k}), **options)
         return state["hits"]

@@ -109,11 +109,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     a = _assistant(args)
-    if args.mode == "hybrid":  # the chain's own retrieval stage: analysis, hybrid, intent order
-        hits = a.search(args.question, args.k, docs=args.doc)
-    else:
-        hits = a.searcher.search(args.question, args.k, docs=args.doc or None, mode=args.mode,
-                                 lexical_terms=a.glossary.expand_en(args.question))
+    docs = list(args.doc or [])
+    for region in args.region or []:
+        found = [d.id for d in a.docs.values() if region.lower() in f"{d.region} {d.region_en}".lower()]
+        if not found:
+            known = sorted({f"{d.region} / {d.region_en}" for d in a.docs.values()})
+            raise RagError(f"no plan covers region {region!r}; known regions: {', '.join(known)}")
+        docs += found
+    # The chain's own retrieval stage: analysis, search, intent-aware order, metadata filters.
+    hits = a.search(args.question, args.k, docs=docs or None, mode=args.mode, fusion=args.fusion,
+                    years=args.year or None)
     rows = []
     for r, h in enumerate(hits, 1):
         c = a.clauses[h.clause_id]
@@ -217,6 +222,9 @@ def _build_parser() -> argparse.ArgumentParser:
     se.add_argument("-k", type=int, default=5)
     se.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
     se.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    se.add_argument("--fusion", choices=["rrf", "weighted"], default="rrf")
+    se.add_argument("--region", action="append", help="restrict to a region's plans, e.g. 湖州 or Huzhou")
+    se.add_argument("--year", action="append", help="only units mentioning this year (repeatable)")
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=_cmd_search)
     a = sub.add_parser("ask", help="answer a question with citations ('-' reads one per line)")

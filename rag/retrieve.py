@@ -114,6 +114,7 @@ class Searcher:
         weights: tuple[float, float] = (1.0, 1.0),
         coverage_weight: float = 0.0,
         coverage_terms: Sequence[str] | None = None,
+        years: Sequence[str] | None = None,
     ) -> list[Hit]:
         """Rank clauses for a query.
 
@@ -128,6 +129,7 @@ class Searcher:
             weights: (dense, lexical) weights of each ranking in the fusion.
             coverage_weight: > 0 re-scores the top COVERAGE_POOL fused hits as
                 fused/best + coverage_weight × coverage (see `coverage`).
+            years: only units that mention one of these years (None = any).
             coverage_terms: the extra terms coverage asks for (None = `lexical_terms`); a term's
                 aliases widen the lexical search but should not each be required.
 
@@ -138,12 +140,14 @@ class Searcher:
         if n == 0:
             return []
         allowed = np.ones(n, dtype=bool) if not docs else np.isin(self._docs, list(docs))
+        if years:
+            allowed &= np.array([not set(u.years).isdisjoint(years) for u in self.units])
         dense_best: dict[str, tuple[float, int]] = {}
         lex_best: dict[str, tuple[float, int]] = {}
         if mode in ("hybrid", "dense"):
             q = self.embedder.encode([dense_text or query])
             params = None
-            if docs:  # search only the chosen plans' vectors, not the global top 400
+            if docs or years:  # search only the allowed vectors, not the global top 400
                 params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
             sims, ids = self.index.faiss_index.search(q, min(n, 400), params=params)
             scores = np.full(n, -1.0, dtype="float32")

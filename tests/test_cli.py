@@ -36,3 +36,11 @@ def test_ask_json_batch_one_object_per_line(index_dir):
 def test_empty_question_exits_2_without_traceback(index_dir):
     r = _rag(index_dir, "ask", "   ")
     assert r.returncode == 2 and "Traceback" not in r.stderr and "empty" in r.stderr
+
+
+def test_search_metadata_filters_region_and_year(index_dir):
+    r = _rag(index_dir, "search", "CMI目标", "--region", "Huzhou", "--year", "2024", "--json")
+    rows = json.loads(r.stdout)
+    assert r.returncode == 0 and rows and all(row["doc"] == "002" for row in rows)
+    bad = _rag(index_dir, "search", "CMI", "--region", "Hangzhou")
+    assert bad.returncode == 1 and "no plan covers region" in bad.stderr and "Traceback" not in bad.stderr
