@@ -38,7 +38,8 @@ RANK_PENALTY = 1.0
 TABLE_BONUS = 1.0
 LOOSENESS = 0.05
 MIN_TARGET_MATCH = 0.25
-GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead  # below this share of the asked words matched, refuse (README "Refusals")
+GENERAL_FALLBACK = 0.7
+MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it  # coverage of the top clause that lets a target question get a quote instead  # below this share of the asked words matched, refuse (README "Refusals")
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
@@ -309,15 +310,17 @@ class Assistant:
                 why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
                        else f"各规划均未将{m.group(0)}列为责任单位。")
                 return refuse(why)
-        if q.intent in ("lead_unit", "units"):
-            return self._units(q, ranked, base) or refuse()
-        if q.intent == "target":
-            found = self._targets(q, ranked, hits, base)
+        if q.intent in ("lead_unit", "units", "target"):
+            found = (self._units(q, ranked, base) if q.intent != "target"
+                     else self._targets(q, ranked, hits, base))
             if found:
                 return found
             # No stated target fits, but one clause covers nearly all the question asks
-            # ("总预算多少钱"): quote it rather than refuse.
-            if not (hits and self.searcher.coverage(self._query_tokens(q, base), hits[0].clause_id) >= GENERAL_FALLBACK):
+            # ("总预算多少钱"): quote it rather than refuse. (Not for "who": a clause without a unit
+            # list that merely mentions the topic would read as an answer.)
+            if q.intent != "target" or not (
+                hits and self.searcher.coverage(self._query_tokens(q, base), hits[0].clause_id) >= GENERAL_FALLBACK
+            ):
                 return refuse()
         meta = self._meta(q, base)
         if meta:
@@ -347,8 +350,10 @@ class Assistant:
         return A.cite(clause, self.docs[clause.doc], quote)
 
     def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
+        asked = self._query_tokens(q, base)
         for clause in ranked[:5]:
-            if not clause.lead_unit:
+            # A clause with a unit list that shares little with the question is not its answer.
+            if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
                 continue
             group = self._inline_group(clause, q, base["slots"]["terms"])
             if group:  # the clause names its lead in running text: answer from that sentence
