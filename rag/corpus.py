@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -18,6 +19,14 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a plan is ~50 KB; anything this big is not a plan text
 _REQUIRED = ("id", "file", "title", "title_en", "region")
+# Text addressed to an AI assistant. The assistant is extractive (it quotes, never obeys), but
+# whoever maintains the corpus should know such text is in a plan file.
+_INSTRUCTION = re.compile(
+    r"(?:忽略|无视|忘记)(?:以上|上述|之前|前面|所有)[^。\n]{0,6}(?:指令|指示|提示)|系统提示词|"
+    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) instructions|"
+    r"system prompt|<\s*script",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +63,12 @@ class Corpus:
         raise KeyError(clause_id)
 
 
-def load_manifest(root: Path) -> list[Doc]:
+def load_manifest(root: Path, require_files: bool = True) -> list[Doc]:
     """Read `corpus/manifest.toml` into Doc entries.
 
     Raises:
         CorpusError: the manifest is missing or malformed, an entry lacks a required field,
-            ids repeat, or a listed file does not exist.
+            ids repeat, or (with `require_files`) a listed file does not exist.
     """
     path = root / MANIFEST
     if not path.is_file():
@@ -77,11 +86,8 @@ def load_manifest(root: Path) -> list[Doc]:
         if entry["id"] in seen:
             raise CorpusError(f"{path}: document id {entry['id']!r} is listed twice")
         seen.add(entry["id"])
-        if not (root / entry["file"]).is_file():
-            raise CorpusError(
-                f"{path}: document {entry['id']} names file {entry['file']!r}, "
-                f"which is not in {root}; add the file or remove the entry"
-            )
+        if require_files and not (root / entry["file"]).is_file():
+            raise CorpusError(_missing(root, entry["id"], entry["file"]))
         values = {k: str(v) for k, v in entry.items() if k in known}
         docs.append(Doc(**{k: values.get(k, "") for k in known}))  # type: ignore[arg-type]
     if not docs:
@@ -96,38 +102,66 @@ def load_corpus(root: str | Path = "corpus") -> Corpus:
         root: the corpus directory (manifest.toml and the plan texts).
 
     Returns:
-        The parsed corpus. Problems that lose only one document's content (an empty
-        file, no headings, a duplicate of another document) are warnings, not errors.
+        The parsed corpus. Problems that lose only one document (a missing, non-UTF-8 or
+        oversized file, an empty file, no headings, a duplicate of another document) are
+        warnings naming the file: that document is skipped and the rest still loads. Text
+        that reads as instructions to an AI is indexed as plain text, with a warning.
 
     Raises:
-        CorpusError: manifest problems, a file that is not UTF-8 (with byte offset),
-            or a file too large to be a plan.
+        CorpusError: manifest problems, or no listed document could be loaded.
     """
     root = Path(root)
-    docs = load_manifest(root)
+    docs = load_manifest(root, require_files=False)
     parsed, hashes, warnings = [], {"manifest": _sha((root / MANIFEST).read_bytes())}, []
     by_hash: dict[str, str] = {}
     for doc in docs:
         path = root / doc.file
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorpusError(
-                f"{path}: {size:,} bytes is too large for a plan text "
-                f"(limit {MAX_FILE_BYTES:,}); split it or check it is the right file"
-            )
-        data = path.read_bytes()
-        digest = _sha(data)
-        if digest in by_hash:
-            warnings.append(f"{path}: same bytes as document {by_hash[digest]}; skipped")
+        try:
+            data = _read(root, doc)
+            digest = _sha(data)
+            if digest in by_hash:
+                warnings.append(f"{path}: same bytes as document {by_hash[digest]}; skipped")
+                continue
+            text = decode(data, str(path))
+        except CorpusError as e:
+            warnings.append(f"{e} (document {doc.id} skipped; the other plans still load)")
             continue
         by_hash[digest] = doc.id
         hashes[doc.id] = digest
-        p = parse_document(doc, decode(data, str(path)))
+        for m in list(_INSTRUCTION.finditer(text))[:3]:
+            warnings.append(
+                f"{path}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r} reads as an "
+                "instruction to an AI; indexed as plain text (quoted, never followed)"
+            )
+        p = parse_document(doc, text)
         warnings.extend(p.warnings)
         parsed.append(p)
     for w in warnings:
         log.warning(w)
+    if not parsed:
+        raise CorpusError(f"{root / MANIFEST}: no listed document could be loaded: {'; '.join(warnings)}")
     return Corpus(root, tuple(parsed), hashes, tuple(warnings))
+
+
+def _missing(root: Path, doc_id: str, name: str) -> str:
+    return (
+        f"{root / MANIFEST}: document {doc_id} names file {name!r}, "
+        f"which is not in {root}; add the file or remove the entry"
+    )
+
+
+def _read(root: Path, doc: Doc) -> bytes:
+    """A plan file's bytes, or CorpusError naming the file when it is missing or too large."""
+    path = root / doc.file
+    if not path.is_file():
+        raise CorpusError(_missing(root, doc.id, doc.file))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"{path}: {size:,} bytes is too large for a plan text "
+            f"(limit {MAX_FILE_BYTES:,}); split it or check it is the right file"
+        )
+    return path.read_bytes()
 
 
 def _sha(data: bytes) -> str:

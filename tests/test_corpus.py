@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -54,19 +55,23 @@ def test_content_hash_changes_with_a_document(tmp_path, corpus):
     assert "005/一" in {c.id for c in c2.clauses}
 
 
-def test_non_utf8_file_is_named_with_offset(tmp_path):
+def test_non_utf8_file_is_named_with_offset_and_skipped(tmp_path):
     root = _copy_corpus(tmp_path)
     _add_doc(root, "005", "bad.txt", "一、总则\n卫生".encode() + "健康".encode("gb18030"))
-    with pytest.raises(CorpusError, match=r"bad\.txt: not UTF-8 at byte offset 19"):
-        load_corpus(root)
+    c = load_corpus(root)
+    assert any(re.search(r"bad\.txt: not UTF-8 at byte offset 19.*document 005 skipped", w) for w in c.warnings)
+    assert [d.doc.id for d in c.docs] == ["000"]
 
 
 def test_missing_file_in_manifest(tmp_path):
     root = _copy_corpus(tmp_path)
     with open(root / "manifest.toml", "a", encoding="utf-8") as f:
         f.write('\n[[doc]]\nid = "009"\nfile = "nope.txt"\ntitle = "x"\ntitle_en = "x"\nregion = "x"\n')
+    c = load_corpus(root)
+    assert any("nope.txt" in w and "document 009 skipped" in w for w in c.warnings)
+    assert [d.doc.id for d in c.docs] == ["000"]
     with pytest.raises(CorpusError, match="nope.txt"):
-        load_corpus(root)
+        load_manifest(root)  # the manifest check on its own stays strict
 
 
 def test_empty_and_duplicate_documents_warn_and_the_rest_loads(tmp_path):
