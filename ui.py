@@ -190,7 +190,7 @@ class ChatApp:
 
 def build_blocks(app: ChatApp) -> gr.Blocks:
     """The page: chat, question box, plan filter, retrieval toggle, examples, and the API."""
-    with gr.Blocks(title="浙江卫生健康规划问答 · Zhejiang Health Plan Q&A") as demo:
+    with gr.Blocks(title="浙江卫生健康规划问答 · Zhejiang Health Plan Q&A", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## 浙江卫生健康规划问答 · Zhejiang Health Plan Q&A\n"
             "谁牵头、目标是多少、原文在哪一条——答案均摘自规划原文并注明出处。"
@@ -309,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         css=CSS,
         footer_links=["api"],
         show_error=True,
+        # The page takes no files: refuse uploads beyond a few bytes (Gradio's upload route is
+        # open to any site's form posts); the Blocks clear Gradio's file cache hourly.
+        max_file_size="1kb",
     )
     return 0
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 import jieba
+
+from .errors import RagError
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -25,11 +30,23 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|‰)?")
 _TOKEN_OK = re.compile(r"[\w%‰]")
 
 
+def _private_cache_dir() -> str:
+    path = Path(tempfile.gettempdir()) / f"rag-jieba-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        raise RagError(f"{path} is not a private directory (owner or permissions); remove it and retry")
+    return str(path)
+
+
 class Tokenizer:
     """A jieba tokenizer that keeps the corpus's own terms (unit and indicator names) whole."""
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._jieba = jieba.Tokenizer()
+        # jieba caches its parsed dictionary in the shared temp dir, where any local user could
+        # plant one; keep it in a directory only this user can write.
+        self._jieba.tmp_dir = _private_cache_dir()
         self.words = sorted({w for w in words if 2 <= len(w) <= 30 and " " not in w})
         for w in self.words:
             self._jieba.add_word(w, freq=50_000)

@@ -650,3 +650,19 @@ def test_parser_never_raises_on_damaged_real_plans(data, doc_id):
             lines[i] = lines[i][: data.draw(st.integers(0, len(lines[i])))]
     p = parse_document(replace(_doc(doc_id), file=f"{doc_id}.txt"), "\n".join(lines))
     assert len({c.id for c in p.clauses}) == len(p.clauses)
+
+
+def test_jieba_dictionary_cache_is_private():
+    """jieba's parsed-dictionary cache is loaded with marshal: it must not sit where another
+    local user can write it (the shared temp dir)."""
+    import os
+    import stat
+    from pathlib import Path
+
+    from rag.tokenize import Tokenizer
+
+    t = Tokenizer(["省卫生健康委"])
+    assert "省卫生健康委" in t("省卫生健康委牵头")
+    d = Path(t._jieba.tmp_dir)
+    st = d.stat()
+    assert st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077 == 0

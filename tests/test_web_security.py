@@ -358,3 +358,14 @@ def test_the_app_announces_no_share_link(site):
     log = site.log.read_text()
     assert "Running on local URL:  http://127.0.0.1:" in log
     assert "gradio.live" not in log and "public URL" not in log.lower()
+
+
+def test_uploads_beyond_a_few_bytes_are_refused(site):
+    """The page takes no files; Gradio's upload route still exists and accepts form posts from
+    any site, so ui.py caps uploads (max_file_size) and nothing large lands in its cache."""
+    boundary = "----ragtest"
+    payload = b"x" * 100_000
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+    status, _, resp = _raw(site, "POST", "/gradio_api/upload", {"Content-Type": f"multipart/form-data; boundary={boundary}"}, body)
+    assert status >= 400, (status, resp[:200])
