@@ -36,10 +36,12 @@ from .units import Unit, make_units, user_words
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-EXACT_SEARCH_MAX = 200_000  # above this many units, an HNSW graph replaces exact search
-HNSW_M = 32  # graph degree
-HNSW_EF_CONSTRUCTION = 40  # FAISS's default
-HNSW_EF_SEARCH = 128
+# Up to this many units, exact search; above, an inverted-file index (IVF). Measured on the
+# 2-core machine (benchmarks/README.md): exact top-400 search for one query costs ~10–16 ms
+# at 166k units and grows linearly, so 200k keeps it within a ~20 ms share of the query
+# budget; IVF costs 0.4 ms there for −0.9 points of rank-1 accuracy, HNSW −5 points.
+EXACT_SEARCH_MAX = 200_000
+IVF_NPROBE = 32  # lists searched per query, of ≈ 4·√n (recall@10 0.997 at 166k units)
 _FILES = ("units.jsonl", "vectors.faiss", "userdict.txt")
 
 
@@ -56,15 +58,44 @@ class Index:
 
 
 def make_faiss_index(dim: int, n: int) -> Any:
-    """The one place that picks the vector index: exact inner product for small corpora, HNSW
-    (approximate, sub-linear) above EXACT_SEARCH_MAX units. Vectors are L2-normalised, so inner
-    product is cosine similarity."""
+    """The one place that picks the vector index: exact inner product (`IndexFlatIP`) up to
+    EXACT_SEARCH_MAX units; above, `IndexIVFFlat` with ≈ 4·√n lists, IVF_NPROBE searched (it
+    needs training: `build_index` trains it on a fixed sample of the vectors). Vectors are
+    L2-normalised, so inner product is cosine similarity."""
     if n <= EXACT_SEARCH_MAX:
         return faiss.IndexFlatIP(dim)
-    idx = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    idx.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    idx.hnsw.efSearch = HNSW_EF_SEARCH  # saved in the index file; FAISS searches max(efSearch, k)
+    nlist = max(1, min(int(4 * n**0.5), n // 39))  # FAISS wants ≥ 39 training points per list
+    idx: Any = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    idx.nprobe = IVF_NPROBE  # saved in the index file
     return idx
+
+
+def _train(fidx: Any, matrix: np.ndarray) -> None:
+    """Train an index that needs it (IVF) on a fixed sample: the same corpus gives the same index."""
+    if fidx.is_trained or not len(matrix):
+        return
+    nlist = faiss.extract_index_ivf(fidx).nlist
+    rng = np.random.default_rng(0)
+    take = min(len(matrix), 64 * nlist)
+    fidx.train(matrix[np.sort(rng.choice(len(matrix), take, replace=False))])
+
+
+class IVFSearch:
+    """A loaded IVF index that also takes the generic `faiss.SearchParameters(sel=…)` the
+    Searcher passes for a plan filter (FAISS's IVF accepts only `SearchParametersIVF`); every
+    other attribute is the index's own."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def search(self, x: np.ndarray, k: int, params: Any = None) -> Any:
+        ivf_params: Any = faiss.SearchParametersIVF
+        if params is not None and not isinstance(params, ivf_params):
+            params = ivf_params(sel=params.sel, nprobe=self.index.nprobe)
+        return self.index.search(x, k, params=params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
 
 
 def _sha256(path: Path) -> str:
@@ -105,25 +136,26 @@ def _tokenizer_id() -> str:
 
 @dataclass
 class _Previous:
-    """What the live generation lets a build reuse: vectors by embed_text and, when the jieba
-    dictionary and tokenizer are unchanged, BM25 tokens by lex_text."""
+    """What the live generation lets a build reuse: its vectors (row by embed_text) and, when
+    the jieba dictionary and tokenizer are unchanged, BM25 tokens by lex_text."""
 
-    vectors: dict[str, np.ndarray]
+    vectors: np.ndarray
+    rows: dict[str, int]
     tokens: dict[str, list[str]]
 
 
-def _previous(index_dir: Path, embedder_id: str, words: list[str], tokenizer_id: str) -> _Previous:
+def _previous(index_dir: Path, embedder_id: str, dim: int, words: list[str], tokenizer_id: str) -> _Previous:
     try:
         old = load_index(index_dir, verify_corpus=None, embedder_id=embedder_id)
     except IndexStateError:
-        return _Previous({}, {})
-    vecs = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal) if old.units else []
-    vectors = {u.embed_text: vecs[i] for i, u in enumerate(old.units)}
+        return _Previous(np.zeros((0, dim), dtype="float32"), {}, {})
+    vecs = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal) if old.units else np.zeros((0, dim), dtype="float32")
+    rows = {u.embed_text: i for i, u in enumerate(old.units)}
     # A changed dictionary can re-segment any text (jieba's word probabilities depend on the
     # whole dictionary), so tokens are reused only when the dictionary is byte-identical.
     same_dict = old.words == "\n".join(words).split() and old.manifest.get("tokenizer") == tokenizer_id
     tokens = {u.lex_text: old.tokens[i] for i, u in enumerate(old.units)} if same_dict else {}
-    return _Previous(vectors, tokens)
+    return _Previous(vecs, rows, tokens)
 
 
 def build_index(
@@ -153,24 +185,39 @@ def build_index(
     units = make_units(corpus)
     words = sorted(set(user_words(corpus)) | set(extra_words or []))
     tokenizer_id = _tokenizer_id()
-    prev = _previous(index_dir, embedder.id, words, tokenizer_id)
-    cache = prev.vectors
-    todo = [u.embed_text for u in units if u.embed_text not in cache]
-    fresh: dict[str, np.ndarray] = {}
+    prev = _previous(index_dir, embedder.id, embedder.dim, words, tokenizer_id)
+    # Vectors go straight into one matrix (reused ones first), so a build holds them once
+    # there and once in FAISS — at 100× the corpus each copy is 340 MB.
+    matrix = np.zeros((len(units), embedder.dim), dtype="float32")
+    rows: dict[str, list[int]] = {}
+    todo: list[str] = []
+    src: list[int] = []
+    dst: list[int] = []
+    for i, u in enumerate(units):
+        j = prev.rows.get(u.embed_text)
+        if j is None:
+            todo.append(u.embed_text)
+            rows.setdefault(u.embed_text, []).append(i)
+        else:
+            src.append(j)
+            dst.append(i)
+    if dst:
+        matrix[dst] = prev.vectors[src]
+    prev.vectors = matrix[:0]  # copied: let the previous generation's vectors go
     step = 256
     for i in range(0, len(todo), step):
         batch = todo[i : i + step]
         for text, vec in zip(batch, embedder.encode(batch), strict=True):
-            fresh[text] = vec
+            matrix[rows[text]] = vec
         if progress:
             progress(min(i + step, len(todo)), len(todo))
     t_embed = time.perf_counter()
-    matrix = np.zeros((len(units), embedder.dim), dtype="float32")
-    for i, u in enumerate(units):
-        matrix[i] = fresh[u.embed_text] if u.embed_text in fresh else cache[u.embed_text]
     fidx = make_faiss_index(embedder.dim, len(units))
     if len(units):
+        _train(fidx, matrix)
         fidx.add(matrix)
+        if isinstance(fidx, faiss.IndexIVF):
+            fidx.make_direct_map()  # saved with it: lets the next build reuse its vectors
     tokens = prev.tokens
     retokenized = [u.lex_text for u in units if u.lex_text not in tokens]
     if retokenized:  # the jieba dictionary is loaded only when some text needs segmenting
@@ -181,13 +228,15 @@ def build_index(
     t_tokens = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="gen-tmp-", dir=index_dir))
     try:
-        lines = (
-            # vars(u) is Unit.to_json() without dataclasses.asdict's deep copy (a third of
-            # an incremental build at 100× the corpus); same keys, same order, same JSON.
-            json.dumps({**vars(u), "tokens": tokens[u.lex_text]}, ensure_ascii=False)
-            for u in units
-        )
-        _fsync_write(tmp / "units.jsonl", ("\n".join(lines) + "\n").encode())
+        with open(tmp / "units.jsonl", "wb") as f:  # streamed: one line per unit, never all at once
+            for u in units:
+                # vars(u) is Unit.to_json() without dataclasses.asdict's deep copy (a third
+                # of an incremental build at 100× the corpus); same keys, order and JSON.
+                f.write(json.dumps({**vars(u), "tokens": tokens[u.lex_text]}, ensure_ascii=False).encode() + b"\n")
+            if not units:
+                f.write(b"\n")
+            f.flush()
+            os.fsync(f.fileno())
         faiss.write_index(fidx, str(tmp / "vectors.faiss"))
         with open(tmp / "vectors.faiss", "rb+") as f:
             os.fsync(f.fileno())
@@ -308,4 +357,5 @@ def load_index(
     if fidx.ntotal != len(units):
         raise _refuse(f"is inconsistent: {fidx.ntotal} vectors for {len(units)} units", index_dir)
     words = (gen / "userdict.txt").read_text(encoding="utf-8").split()
-    return Index(gen, manifest, units, fidx, words, [r.get("tokens", []) for r in records])
+    vectors: Any = IVFSearch(fidx) if isinstance(fidx, faiss.IndexIVF) else fidx
+    return Index(gen, manifest, units, vectors, words, [r.get("tokens", []) for r in records])
