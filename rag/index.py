@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Up to this many units, exact search; above, an inverted-file index (IVF). Measured on the
-# 2-core machine (benchmarks/README.md): exact top-400 search for one query costs ~10–16 ms
-# at 166k units and grows linearly, so 200k keeps it within a ~20 ms share of the query
-# budget; IVF costs 0.4 ms there for −0.9 points of rank-1 accuracy, HNSW −5 points.
+# 2-core machine (benchmarks/README.md): exact top-400 search for one query costs ~15 ms at
+# 166k units (idle) and grows linearly, so 200k keeps it within a ~20 ms share of the query
+# budget. At 166k units IVF answers in ~0.3 ms for −1.4 points of rank-1 accuracy; HNSW
+# (M 32) loses 4.7 points — near-duplicate plans and plan filters defeat its graph.
 EXACT_SEARCH_MAX = 200_000
 IVF_NPROBE = 32  # lists searched per query, of ≈ 4·√n (recall@10 0.997 at 166k units)
 _FILES = ("units.jsonl", "vectors.faiss", "userdict.txt")
@@ -106,9 +107,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _fsync_write(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or chunks streamed one by one) and fsync it: every index file goes
+    through here, so the fault-injection tests can tear or kill any write."""
     with open(path, "wb") as f:
-        f.write(data)
+        if isinstance(data, bytes):
+            f.write(data)
+        else:
+            for chunk in data:
+                f.write(chunk)
         f.flush()
         os.fsync(f.fileno())
 
@@ -228,15 +235,11 @@ def build_index(
     t_tokens = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="gen-tmp-", dir=index_dir))
     try:
-        with open(tmp / "units.jsonl", "wb") as f:  # streamed: one line per unit, never all at once
-            for u in units:
-                # vars(u) is Unit.to_json() without dataclasses.asdict's deep copy (a third
-                # of an incremental build at 100× the corpus); same keys, order and JSON.
-                f.write(json.dumps({**vars(u), "tokens": tokens[u.lex_text]}, ensure_ascii=False).encode() + b"\n")
-            if not units:
-                f.write(b"\n")
-            f.flush()
-            os.fsync(f.fileno())
+        # Streamed, one line per unit. vars(u) is Unit.to_json() without dataclasses.asdict's
+        # deep copy (a third of an incremental build at 100× the corpus); same keys and JSON.
+        lines = (json.dumps({**vars(u), "tokens": tokens[u.lex_text]}, ensure_ascii=False).encode() + b"\n"
+                 for u in units)
+        _fsync_write(tmp / "units.jsonl", lines if units else b"\n")
         faiss.write_index(fidx, str(tmp / "vectors.faiss"))
         with open(tmp / "vectors.faiss", "rb+") as f:
             os.fsync(f.fileno())

@@ -46,6 +46,7 @@ def main() -> int:
     fsync_write = ix._fsync_write
 
     def traced_write(path, data):
+        data = data if isinstance(data, bytes) else b"".join(data)  # streamed chunks
         name = Path(path).name
         stage(f"before:{name}")
         if kill_at == f"torn:{name}":
