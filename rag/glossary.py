@@ -53,6 +53,11 @@ def _word_parts(word: str) -> tuple[str, str]:
 
 
 @cache
+def _zh_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name))
+
+
+@cache
 def _en_pattern(phrase: str) -> re.Pattern[str]:
     # Words joined by spaces, hyphens or nothing ("case-mix" = "case mix"), possessives allowed.
     parts = (_word_parts(w) for w in phrase.split(" "))
@@ -149,7 +154,7 @@ class Glossary:
         Returns:
             Canonical zh names in order of appearance; names written canonically are not reported.
         """
-        return _expand(_zh_key(question), self._zh_index, lambda n: re.compile(re.escape(n)))
+        return _expand(_zh_key(question), self._zh_index, _zh_pattern)
 
     def terms(self, kind: str | None = None) -> Iterator[Entry]:
         """Entries in file order, optionally of one kind (e.g. to build a jieba user dictionary)."""
