@@ -232,7 +232,7 @@ class Assistant:
                                     coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
                                     coverage_terms=canonical, years=years)
         hits = self._rerank(q, hits)
-        pinned = self._structural(q)
+        state["structural"] = pinned = self._structural(q)
         if pinned:  # "专栏7", "文号": the plan's structure names the clause outright
             cid = pinned[0].id
             unit = next((u for u in self.searcher.units if u.clause_id == cid), None)
@@ -296,9 +296,9 @@ class Assistant:
             return refuse(why)
         if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
             return refuse()
-        structural = self._structural(q)
+        structural = state.get("structural")
         if structural and structural[2] == "meta":  # "文号是多少" / "哪个单位发的": about the plan itself
-            return self._meta(q, base) or refuse()
+            return self._meta(q, base, structural) or refuse()
         named = [u for u in self.known_units if u in q.text]
         if q.language == "en" or q.script != "zh":
             named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
@@ -319,10 +319,10 @@ class Assistant:
             # ("总预算多少钱"): quote it rather than refuse. (Not for "who": a clause without a unit
             # list that merely mentions the topic would read as an answer.)
             if q.intent != "target" or not (
-                hits and self.searcher.coverage(self._query_tokens(q, base), hits[0].clause_id) >= GENERAL_FALLBACK
+                hits and self.searcher.coverage(self._query_tokens(q, base["slots"]["terms"]), hits[0].clause_id) >= GENERAL_FALLBACK
             ):
                 return refuse()
-        meta = self._meta(q, base)
+        meta = self._meta(q, base, structural)
         if meta:
             return meta
         top = ranked[0]
@@ -333,8 +333,8 @@ class Assistant:
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
 
-    def _query_tokens(self, q: Query, base: dict[str, Any]) -> list[str]:
-        terms = base["slots"]["terms"]
+    def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
+        """The question's search words: its topic and the glossary terms it expanded to."""
         return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
 
     def _target_context(self, t: Target) -> frozenset[str]:
@@ -350,12 +350,12 @@ class Assistant:
         return A.cite(clause, self.docs[clause.doc], quote)
 
     def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
-        asked = self._query_tokens(q, base)
+        asked = self._query_tokens(q, base["slots"]["terms"])
         for clause in ranked[:5]:
             # A clause with a unit list that shares little with the question is not its answer.
             if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
                 continue
-            group = self._inline_group(clause, q, base["slots"]["terms"])
+            group = self._inline_group(clause, q, set(asked))
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group
             else:
@@ -377,7 +377,7 @@ class Assistant:
                           citations=tuple(cites), **base)
         return None
 
-    def _inline_group(self, clause: Clause, q: Query, terms: Sequence[str]) -> tuple[tuple[str, ...], Clause] | None:
+    def _inline_group(self, clause: Clause, q: Query, words: set[str]) -> tuple[tuple[str, ...], Clause] | None:
         """The units a clause charges in running text with the task the question names.
 
         A clause may charge several units ("省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症…",
@@ -388,9 +388,6 @@ class Assistant:
         """
         if not clause.inline_leads or (clause.units and q.intent != "lead_unit"):
             return None
-        words = set(self.searcher.tokenizer.query(q.topic)) | {
-            t for term in terms for t in self.searcher.tokenizer.query(term)
-        }
 
         def overlap(text: str) -> int:
             return len(words & set(self.searcher.tokenizer(text)))
@@ -436,9 +433,9 @@ class Assistant:
                     return c, needle, "meta"
         return None
 
-    def _meta(self, q: Query, base: dict[str, Any]) -> Answer | None:
-        """Questions about a plan itself: its document number, date, issuer — or a numbered box."""
-        found = self._structural(q)
+    def _meta(self, q: Query, base: dict[str, Any], found: tuple[Clause, str, str] | None) -> Answer | None:
+        """Questions about a plan itself: its document number, date, issuer — or a numbered box
+        (`found`: the clause `_structural` pinned during retrieval)."""
         if not found:
             return None
         c, quote, what = found

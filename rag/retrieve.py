@@ -154,9 +154,10 @@ class Searcher:
             valid = ids[0] >= 0
             scores[ids[0][valid]] = sims[0][valid]
             dense_best = _best_per_clause(scores, self.units, allowed & (scores > -1.0))
-        tokens = self.tokenizer.query(query) + [t for term in lexical_terms for t in self.tokenizer.query(term)]
+        asked = self.tokenizer.query(query)
+        tokens = asked + [t for term in lexical_terms for t in self.tokenizer.query(term)]
         cover = tokens if coverage_terms is None else (
-            self.tokenizer.query(query) + [t for term in coverage_terms for t in self.tokenizer.query(term)])
+            asked + [t for term in coverage_terms for t in self.tokenizer.query(term)])
         if mode in ("hybrid", "lexical") and tokens:
             scores = self.bm25.get_scores(tokens)
             lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))

@@ -78,6 +78,13 @@ def start_ui(tmp: Path, *args: str, index: Path | None = None, **env_vars: str) 
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    url = wait_until_serving(proc, port, log)
+    return SimpleNamespace(url=url, port=port, index=index, data=tmp / "data", proc=proc, log=log)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, log: Path) -> str:
+    """Wait for ui.py to answer on `port` and return its URL; fail with its log if it exits or
+    is not serving within START_TIMEOUT."""
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -86,9 +93,7 @@ def start_ui(tmp: Path, *args: str, index: Path | None = None, **env_vars: str) 
         try:
             with urllib.request.urlopen(url + "/", timeout=2) as r:
                 if r.status == 200:
-                    return SimpleNamespace(
-                        url=url, port=port, index=index, data=tmp / "data", proc=proc, log=log
-                    )
+                    return url
         except OSError:
             time.sleep(0.5)
     stop_ui(proc)

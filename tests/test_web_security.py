@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.test_reliability import BAD_QUESTIONS, EXPECTED_LEAD, NEVER, TIME_LIMIT, record
-from tests.test_ui_browser import START_TIMEOUT, free_port, stop_ui
+from tests.test_ui_browser import free_port, stop_ui, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -48,19 +48,8 @@ def start_app(cwd: Path, *args: str, log_name: str = "ui.log") -> SimpleNamespac
              "--corpus", str(CORPUS), *args],
             cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"ui.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as r:
-                if r.status == 200:
-                    return SimpleNamespace(url=url, port=port, cwd=cwd, proc=proc, log=log)
-        except OSError:
-            time.sleep(0.5)
-    stop_ui(proc)
-    pytest.fail(f"ui.py did not serve {url} within {START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+    url = wait_until_serving(proc, port, log)
+    return SimpleNamespace(url=url, port=port, cwd=cwd, proc=proc, log=log)
 
 
 @pytest.fixture(scope="module")
