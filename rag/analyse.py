@@ -80,7 +80,10 @@ _ELSEWHERE = re.compile(
 )
 # The whole country: out of scope only when no plan here is named ("national" is also part of
 # names the plans use, "national regional medical centre").
-_NATIONAL = re.compile(r"全国|国家卫健委|national(?:ly)?|nationwide", re.I)
+# Only the country as the place a figure is for: "national" also qualifies things inside the plans
+# ("national recommended standard", "national top 10").
+_NATIONAL = re.compile(r"全国(?:的|范围内?|层面|平均|各地)|国家卫健委|nationwide|nationally|across (?:China|the country)|"
+                       r"China's|\bnational (?:target|goal|average|figure)", re.I)
 # Words that put a question inside the plans' area even when another place is named.
 _HOME = re.compile(r"浙江|湖州|绍兴|省里|我省|全省|本省|zhejiang|huzhou|shaoxing", re.I)
 
@@ -131,10 +134,14 @@ def detect_script(text: str) -> str:
     return "zh" if cjk else "en"
 
 
+# "lead"/"牵头" naming a kind of hospital, not who leads: "医共体牵头医院", "leading public hospitals".
+_LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|tertiary|county|city) )*hospitals?\b", re.I)
+
+
 def detect_intent(text: str) -> str:
     if _UNITS.search(text):
         return "units"
-    if _LEAD.search(text):
+    if _LEAD.search(_LEAD_NOUN.sub(" ", text)):
         return "lead_unit"
     if _TARGET.search(text):
         return "target"

@@ -37,12 +37,14 @@ COVERAGE_WEIGHT = 1.0
 RANK_PENALTY = 1.0
 TABLE_BONUS = 1.0
 LOOSENESS = 0.05
-MIN_TARGET_MATCH = 0.25
-GENERAL_FALLBACK = 0.7
-MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it  # coverage of the top clause that lets a target question get a quote instead  # below this share of the asked words matched, refuse (README "Refusals")
+MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
+GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
+MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
+_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支)", re.I)
+_COUNT_UNITS = frozenset("家个所名人张项支台座")
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -337,10 +339,17 @@ class Assistant:
         """The question's search words: its topic and the glossary terms it expanded to."""
         return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
 
+    @staticmethod
+    def _is_count(t: Target) -> bool:
+        """A value that answers "how many": 10家, 6.07张, 200人 — not 45%, 5级 or 1.05."""
+        return bool(t.unit) and t.unit[-1] in _COUNT_UNITS
+
     def _target_context(self, t: Target) -> frozenset[str]:
         """Words that say what a target measures: its indicator plus the phrase around the value
         (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力")."""
-        parts = re.split(r"[，；。、]", t.evidence)
+        # A count's noun carries the conditions listed before it ("电子病历…达到5级、…智慧服务达到3级的
+        # 公立医院不少于10家"): its phrase runs to the comma, not to the list mark.
+        parts = re.split(r"[，；。]" if self._is_count(t) else r"[，；。、]", t.evidence)
         near = next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
         if "分别" in near:  # "A和B分别达到x、y": the phrase names every item; the indicator names this one
             near = ""
@@ -471,6 +480,7 @@ class Assistant:
         words = set(self.searcher.tokenizer(q.topic)) | {
             t for term in base["slots"]["terms"] for t in self.searcher.tokenizer(term)
         }
+        wants_count = bool(_HOW_MANY.search(q.text))
         for rank, clause in enumerate(ranked[:TOP_K]):
             for t in clause.targets:
                 if q.years and t.year not in q.years:
@@ -491,6 +501,8 @@ class Assistant:
                     doc = self.docs[clause.doc]
                     return Answer(found=True, answer=A.ambiguous_row_answer(clause, doc, q.language),
                                   citations=(c,), **base)
+        if wants_count and any(self._is_count(t) for _, t, _ in scored):
+            scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
         if not scored:
             return None
         scored.sort(key=lambda x: -x[0])

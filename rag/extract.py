@@ -157,9 +157,9 @@ def extract_inline_leads(text: str) -> list[tuple[str, str, str]]:
 
 _NUM = r"\d+(?:\.\d+)?(?:[—~～-]\d+(?:\.\d+)?)?"
 _UNITS = (
-    r"床/万人|/10万|/万|万人次|万人|亿元|万元|分钟|小时|个百分点|%|‰|个|张|人|名|家|支|岁|所|项|次|天|倍|台|辆|元|座|条|位|级"
+    r"床/万人|/10万|/万|万人次|万人|亿元|万元|万(?:张|辆|台|所|个|家|名|项)|分钟|小时|个百分点|%|‰|个|张|人|名|家|支|岁|所|项|次|天|倍|台|辆|元|座|条|位|级|年"
 )
-_PRE_CMP = r"不低于|不高于|不少于|不超过|超过|高于|低于|≥|≤|>|<|约"
+_PRE_CMP = r"不低于|不高于|不少于|不多于|不超过|超过|高于|低于|少于|多于|≥|≤|>|<|约"
 _VERB = r"达到|达|提高到|提升到|提升至|提高至|降低到|降至|下降到|下降至|控制在|稳定在|维持在|保持在|增加到|增长到|突破|实现"
 _POST_CMP = r"以上|以下|左右|以内"
 _TARGET = re.compile(
@@ -168,7 +168,8 @@ _TARGET = re.compile(
 )
 _YEAR = re.compile(r"(?:到|至|于|在)?(20\d\d)年(?:底|末)?")
 _FIVE_YEAR = re.compile(r"“?十四五”?(?:期末|时期|末)")
-_BUILD_VERB = re.compile(r"(?:建设|建成|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创)$")
+_BUILD_VERB = re.compile(r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树)$")
+_PER_CAPITA = re.compile(r"每(?:千|万|百|十万)(?:名|人|常住人口)?")  # "每千名儿童拥有儿科医生1.12人"
 _SENT = re.compile(r"[^。；！？]+[。；！？]?")
 
 
@@ -190,6 +191,7 @@ def _indicator_before(clause: str) -> str:
     """The indicator phrase in a sub-sentence before its value: strip time phrases and verbs."""
     s = re.sub(r"^.*?(?:20\d\d年(?:底|末)?|“?十四五”?(?:期末|时期|末)?)[，,]?", "", clause)
     s = re.sub(r"^(?:力争|争取|全面|推动|确保|其中|全市|全省|实现)+", "", s)
+    s = re.sub(r"分别$", "", s)
     return s.strip("，,、：: ") or clause.strip("，,、：: ")
 
 
@@ -219,7 +221,7 @@ def extract_targets(
         for sub_m in re.finditer(r"[^，,：:]+", sent):
             sub = sub_m.group(0)
             first = len(targets)
-            last_end, prev_indicator, prev_after = 0, "", ""
+            last_end, prev_indicator, prev_after, prev_counted = 0, "", "", False
             for m in _TARGET.finditer(sub):
                 seg_start, last_end = last_end, m.end()
                 if sub[: m.start()].endswith("从"):  # "从20%提升至40%": 20% is where it starts
@@ -236,14 +238,24 @@ def extract_targets(
                     r"20\d\d$", num
                 ):
                     continue
-                counted = yearly_plan and unit and _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各)$", "", sub[: m.start()]))
+                if unit == "年" and not pre:
+                    continue  # "用3年时间": a span, not a goal; "不少于2年" is one
+                # A count after a build verb is a commitment ("新组建3支…救援队"), as is the next
+                # count of the same list ("推广50项…技术和100个…方案") and a per-capita figure.
+                listed = prev_counted and re.search(r"(?:和|、|及)$", sub[seg_start : m.start()])
+                counted = unit and (
+                    _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各|动态)$", "", sub[: m.start()]))
+                    or listed or _PER_CAPITA.search(sub[: m.start()]))
+                prev_counted = bool(counted)
                 if not (pre or post or verb) and unit not in ("%", "‰") and not counted:
                     continue
                 if sub[: m.start()].endswith("第"):
                     continue
                 indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的"))
                 after = re.split(r"[、和]", sub[m.end() :].strip("。；！？ "), maxsplit=1)[0]
-                if prev_after and indicator == prev_after and after:
+                if listed and after:
+                    indicator, prev_after = after, after
+                elif prev_after and indicator == prev_after and after:
                     # "建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心": the text before
                     # this number was the last count's noun; this count's noun follows it too
                     indicator, prev_after = after, after
@@ -272,15 +284,39 @@ def extract_targets(
                         year_note="" if year or not default_year or yearly_plan else "plan horizon",
                     )
                 )
-            _respectively(sub, targets, first)
+            _respectively(sub, targets, first, sent[: sub_m.start()])
     return targets
 
 
-def _respectively(sub: str, targets: list[Target], first: int) -> None:
+_LIST_VERB = re.compile(
+    r"^(?:全面|进一步|大力|加快|着力|持续|积极)*(?:加强|推进|推动|支持|提升|完善|强化|实施|开展|鼓励|引导|建设|发展|做强|做优)")
+_LIST_NOUN = re.compile(r"^.*?(?:医院|卫生院|机构|中心)")
+
+
+def _earlier_items(before: str, n: int) -> list[str]:
+    """The n-item list an earlier sub-sentence names ("加强县级二甲以上和省市三级综合医院的重症学科
+    建设，…比例分别达到4%、8%"): nearest sub-sentence first, the phrase before its first 的."""
+    for part in reversed(re.split(r"[，,：:]", re.sub(r"[（(][^（）()]*[）)]", "", before))):
+        phrase = _LIST_VERB.sub("", part.split("的")[0].split("分别")[0])
+        items = [x for x in re.split(r"、|和|及", phrase) if x]
+        if len(items) == n:
+            return [_label(x) for x in items]
+    return []
+
+
+def _label(item: str) -> str:
+    """A list item as a qualifier: "市级医院每百名卫技人员年科研经费" → "市级医院"."""
+    m = _LIST_NOUN.match(item)
+    return m.group(0) if m else item
+
+
+def _respectively(sub: str, targets: list[Target], first: int, before: str = "") -> None:
     """"A、B和C分别达到x、y和z": give each value its own subject instead of the whole list.
 
     A short item that only qualifies the shared head ("县级和省市级…比例分别达到4%、8%") keeps
-    the whole subject with the item in brackets: "县级和省市级…比例（县级）".
+    the whole subject with the item in brackets: "县级和省市级…比例（县级）". When the subject is
+    one phrase, the items may be named in an earlier sub-sentence of the same sentence (`before`):
+    "…重症床位占总床位数的比例（县级二甲以上）".
     """
     found = targets[first:]
     if "分别" not in sub or len(found) < 2:
@@ -292,7 +328,13 @@ def _respectively(sub: str, targets: list[Target], first: int) -> None:
                 targets[first + i] = found[i] = replace(t, comparator=post)
     subject = _indicator_before(sub[: sub.index("分别")])
     items = [x for x in re.split(r"、|和|及", subject) if x]
-    if len(items) != len(found):
+    if len(items) == len(found):
+        qualifiers = any(len(x) < 5 for x in items)  # "省级、市级医院…经费": the items share the head
+        for i, (t, item) in enumerate(zip(found, items, strict=True)):
+            label = _label(item) if qualifiers else item
+            whole = len(item) >= 5 and label == item  # the item names its own indicator
+            targets[first + i] = replace(t, indicator=item[-40:] if whole else f"{subject}（{label}）")
         return
-    for i, (t, item) in enumerate(zip(found, items, strict=True)):
-        targets[first + i] = replace(t, indicator=item[-40:] if len(item) >= 5 else f"{subject}（{item}）")
+    items = _earlier_items(before, len(found))
+    for i, (t, item) in enumerate(zip(found, items, strict=False)):
+        targets[first + i] = replace(t, indicator=f"{subject[-30:]}（{item[-12:]}）")

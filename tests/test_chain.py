@@ -180,3 +180,29 @@ def test_a_glossary_change_makes_the_index_stale(tmp_path, embedder):
         load_assistant(root, idx, rebuild=False, embedder=embedder)
     a = load_assistant(root, idx, embedder=embedder)  # rebuilds with the new word
     assert "智慧病房" in a.searcher.index.words
+
+
+def test_how_many_asks_for_a_count_not_a_level_in_the_same_sentence(assistant):
+    a = _verified(assistant, assistant.ask("湖州电子病历5级、智慧服务3级的公立医院到2025年要有几家？"))
+    assert a.found and a.targets[0]["value"] == "10家", a.answer
+    assert a.citations[0].clause_id == "002/三/（二）/5"
+
+
+def test_respectively_item_named_in_an_earlier_sub_sentence(assistant):
+    a = _verified(assistant, assistant.ask("县级二甲以上综合医院重症床位占总床位数的比例要达到多少？"))
+    assert (a.targets[0]["value"], a.targets[0]["comparator"]) == ("4%", "以上"), a.answer
+
+
+@pytest.mark.parametrize(("question", "intent", "elsewhere"), [
+    ("What EMR level should Huzhou's leading public hospitals reach?", "target", False),
+    ("医共体牵头医院达到三级医院水平的目标是多少？", "target", False),
+    ("Which hospital leads the lupus pilot project?", "lead_unit", False),
+    ("What share of county hospitals should meet the national recommended standard?", "target", False),
+    ("What is the national target for the day-surgery share?", "target", True),
+    ("全国的日间手术比例目标是多少？", "target", True),
+])
+def test_lead_and_national_as_qualifiers(question, intent, elsewhere):
+    from rag.analyse import analyse
+
+    q = analyse(question)
+    assert (q.intent, bool(q.elsewhere)) == (intent, elsewhere)

@@ -102,6 +102,18 @@ def test_respectively_gives_each_value_its_own_indicator_and_comparator():
     assert [t.comparator for t in ts[2:]] == ["以上", "以上"]  # 以上 qualifies both values
 
 
+def test_respectively_finds_its_items_in_an_earlier_sub_sentence():
+    text = ("全面加强县级二甲以上和省市三级综合医院的重症学科（含综合ICU、专科ICU）建设，"
+            "重症床位占总床位数的比例分别达到4%、8%以上。")
+    assert [(t.indicator, t.comparator, t.value) for t in extract_targets(text, "x", "001", "2027")] == [
+        ("重症床位占总床位数的比例（县级二甲以上）", "以上", "4%"),
+        ("重症床位占总床位数的比例（省市三级综合医院）", "以上", "8%")]
+    text = "省级、市级医院每百名卫技人员年科研经费分别达到250万元、60万元以上，科研成果转移转化金额分别达到170万元、30万元以上。"
+    assert [t.indicator for t in extract_targets(text, "x", "001", "2027")] == [
+        "省级、市级医院每百名卫技人员年科研经费（省级）", "省级、市级医院每百名卫技人员年科研经费（市级医院）",
+        "科研成果转移转化金额（省级）", "科研成果转移转化金额（市级医院）"]
+
+
 def test_count_whose_noun_follows_keeps_its_own_noun():
     ts = extract_targets("建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心。", "x", "001", "2027")
     assert [(t.indicator, t.value) for t in ts] == [("建成国家医学中心", "1个"), ("专业类别国家区域医疗中心", "10个")]
@@ -110,4 +122,19 @@ def test_count_whose_noun_follows_keeps_its_own_noun():
 def test_yearly_plan_cell_counts_are_targets_for_that_year():
     (t,) = extract_targets("累计建成6个县域医疗副中心。", "x", "002", "2024", yearly_plan=True)
     assert (t.value, t.year, t.year_note) == ("6个", "2024", "")
-    assert extract_targets("累计建成6个县域医疗副中心。", "x", "002", "2024") == []
+    (t,) = extract_targets("累计建成6个县域医疗副中心。", "x", "002", "2024")  # running text: the plan's horizon
+    assert (t.value, t.year, t.year_note) == ("6个", "2024", "plan horizon")
+
+
+def test_commitments_without_a_comparator_are_targets():
+    def got(text: str) -> list[tuple[str, str, str]]:
+        return [(t.indicator, t.comparator, t.value) for t in extract_targets(text, "x", "001", "2027")]
+
+    assert got("推广50项重大疑难疾病中西医结合诊疗技术和100个优势病种中医诊疗方案。") == [
+        ("推广重大疑难疾病中西医结合诊疗技术", "", "50项"), ("优势病种中医诊疗方案", "", "100个")]
+    assert got("每千名儿童拥有儿科执业（助理）医生1.12人。") == [("每千名儿童拥有儿科执业（助理）医生", "", "1.12人")]
+    assert got("打造3-5个省级中医临床教学培训示范中心。")[0][2] == "3-5个"
+    assert got("派出人员连续任职不少于2年。") == [("派出人员连续任职", "不少于", "2年")]
+    assert got("平均急救反应时间少于13分钟。") == [("平均急救反应时间", "少于", "13分钟")]
+    assert got("全市医疗卫生机构床位数达到3.5万张以上。") == [("医疗卫生机构床位数", "以上", "3.5万张")]
+    assert got("用3年时间完成改造，引进10名专家。") == [("引进专家", "", "10名")]
