@@ -44,7 +44,8 @@ MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is rele
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支)", re.I)
-_COUNT_UNITS = frozenset("家个所名人张项支台座")
+_COUNT_UNITS = frozenset("家个所名人张项支台座辆")
+_YEARISH = re.compile(r"(?:19|20)\d\d")
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -223,7 +224,9 @@ class Assistant:
         """Hybrid search, intent-aware order and structural pins. The keyword options exist for
         the ablation in `evals/ablation.py`; the chain uses the defaults."""
         q: Query = state["query"]
-        terms = self.glossary.expand_en(q.topic) if expand and (q.language == "en" or q.script != "zh") else []
+        english = expand and (q.language == "en" or q.script != "zh")
+        # Exact English names first, then names said in other words ("urban-rural resident insurance").
+        terms = self.glossary.expand_en(q.topic) + self.glossary.expand_en_loose(q.topic) if english else []
         terms += self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
         canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
@@ -344,15 +347,19 @@ class Assistant:
         """A value that answers "how many": 10家, 6.07张, 200人 — not 45%, 5级 or 1.05."""
         return bool(t.unit) and t.unit[-1] in _COUNT_UNITS
 
-    def _target_context(self, t: Target) -> frozenset[str]:
+    def _target_context(self, t: Target, counting: bool = False) -> frozenset[str]:
         """Words that say what a target measures: its indicator plus the phrase around the value
-        (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力")."""
-        # A count's noun carries the conditions listed before it ("电子病历…达到5级、…智慧服务达到3级的
-        # 公立医院不少于10家"): its phrase runs to the comma, not to the list mark.
-        parts = re.split(r"[，；。]" if self._is_count(t) else r"[，；。、]", t.evidence)
+        (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力"),
+        without the value itself ("前3的学科数量达10个": 10 is not what is measured).
+
+        A count asked for with "how many" carries the conditions listed before its noun
+        ("电子病历…达到5级、…智慧服务达到3级的公立医院不少于10家"): its phrase runs to the comma,
+        not to the list mark. In "A和B分别达到x、y" the phrase names every item, so only the
+        indicator (which names this one) counts."""
+        whole = counting and self._is_count(t)
+        parts = re.split(r"[，；。]" if whole else r"[，；。、]", t.evidence)
         near = next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
-        if "分别" in near:  # "A和B分别达到x、y": the phrase names every item; the indicator names this one
-            near = ""
+        near = "" if "分别" in near else near.replace(t.value, " ")
         return frozenset(self.searcher.tokenizer(f"{t.indicator} {near}"))
 
     def _cite(self, clause: Clause, quote: str) -> Citation | None:
@@ -488,7 +495,7 @@ class Assistant:
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
                 if t.role != q.role and not (q.role == "target" and q.years):
                     continue
-                ctx = self._target_tokens(t)
+                ctx = self._target_tokens(t, wants_count)
                 match = sum(self.searcher.idf(w) for w in words & ctx)
                 # Of two indicators that both cover the question, the one naming less else wins
                 # ("城乡医保…报销比例" over "城镇职工和城乡医保…报销比例（城镇职工）").
@@ -509,9 +516,9 @@ class Assistant:
         best_score, best, best_clause = scored[0]
         # How much of what the question asks about the chosen target's words cover: too little,
         # and the plans set no figure for this (a 民营医院 share is not a 公立医院 share).
-        asked = {w for w in words if not w.isdigit() and w not in self._region_words}
+        asked = {w for w in words if not _YEARISH.fullmatch(w) and w not in self._region_words}
         weight = sum(self.searcher.idf(w) for w in asked)
-        context = self._target_tokens(best) | self._indicator_tokens(best_clause.title)
+        context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         match = sum(self.searcher.idf(w) for w in asked & context) / weight if weight else 1.0
         base["slots"]["target_match"] = round(match, 3)
         if match < MIN_TARGET_MATCH:

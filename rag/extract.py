@@ -171,6 +171,8 @@ _FIVE_YEAR = re.compile(r"“?十四五”?(?:期末|时期|末)")
 _BUILD_VERB = re.compile(r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树)$")
 _PER_CAPITA = re.compile(r"每(?:千|万|百|十万)(?:名|人|常住人口)?")  # "每千名儿童拥有儿科医生1.12人"
 _SENT = re.compile(r"[^。；！？]+[。；！？]?")
+_SUB = re.compile(r"(?:[^，,：:（(]|[（(][^）)]*[）)]?)+")  # a sub-sentence: a comma inside brackets does not end it
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 
 
 def _sentences(text: str) -> list[str]:
@@ -218,22 +220,30 @@ def extract_targets(
     """
     targets: list[Target] = []
     for sent in _sentences(text):
-        for sub_m in re.finditer(r"[^，,：:]+", sent):
+        for sub_m in _SUB.finditer(sent):
             sub = sub_m.group(0)
             first = len(targets)
             last_end, prev_indicator, prev_after, prev_counted = 0, "", "", False
+            chained: list[int] = []  # targets named by the words after their number
+            inside = [b.span() for b in _BRACKETED.finditer(sub)]
             for m in _TARGET.finditer(sub):
-                seg_start, last_end = last_end, m.end()
+                aside = any(a <= m.start() < b for a, b in inside)
+                if aside and not (m.group("pre") or m.group("pre2") or m.group("verb") or m.group("post")):
+                    continue  # "新增1个以上（包括1个，下同）国家级": an aside, not a figure
+                seg_start = last_end
                 if sub[: m.start()].endswith("从"):  # "从20%提升至40%": 20% is where it starts
                     prev_indicator = _indicator_before(sub[seg_start : m.start() - 1])
+                    last_end = m.end()
                     continue
                 num, unit = m.group("num"), m.group("unit") or ""
                 pre = m.group("pre") or m.group("pre2") or ""
                 verb, post = m.group("verb") or "", m.group("post") or ""
                 if not verb and len(targets) > first and "分别" in sub[: m.start()]:
                     verb = targets[-1].comparator  # "分别达到3.38人、3.26人和6.07张": one verb, three values
+                part_of = unit and sub.startswith("其中") and any(t.evidence == sent for t in targets)
                 if unit == "" and not (pre or post or verb):
-                    continue  # a bare number
+                    continue  # a bare number ("前3的学科数量达10个") does not end the indicator
+                last_end = m.end()
                 if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
                     r"20\d\d$", num
                 ):
@@ -247,18 +257,17 @@ def extract_targets(
                     _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各|动态)$", "", sub[: m.start()]))
                     or listed or _PER_CAPITA.search(sub[: m.start()]))
                 prev_counted = bool(counted)
-                if not (pre or post or verb) and unit not in ("%", "‰") and not counted:
-                    continue
+                if not (pre or post or verb) and unit not in ("%", "‰") and not counted and not part_of:
+                    continue  # "…救护车达到169辆，其中负压救护车49辆": a part of a goal is one too
                 if sub[: m.start()].endswith("第"):
                     continue
-                indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的"))
-                after = re.split(r"[、和]", sub[m.end() :].strip("。；！？ "), maxsplit=1)[0]
-                if listed and after:
-                    indicator, prev_after = after, after
-                elif prev_after and indicator == prev_after and after:
+                indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的").rstrip("、和及与"))
+                after = re.split(r"[、和]", _BRACKETED.sub("", sub[m.end() :]).strip("。；！？ "), maxsplit=1)[0]
+                if after and (listed or (prev_after and _BRACKETED.sub("", indicator) == prev_after)):
                     # "建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心": the text before
                     # this number was the last count's noun; this count's noun follows it too
                     indicator, prev_after = after, after
+                    chained += [len(targets) - 1, len(targets)] if not chained else [len(targets)]
                 else:
                     if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
                         indicator = prev_indicator or indicator
@@ -285,6 +294,7 @@ def extract_targets(
                     )
                 )
             _respectively(sub, targets, first, sent[: sub_m.start()])
+            _shared_noun(targets, first, chained)
     return targets
 
 
@@ -308,6 +318,20 @@ def _label(item: str) -> str:
     """A list item as a qualifier: "市级医院每百名卫技人员年科研经费" → "市级医院"."""
     m = _LIST_NOUN.match(item)
     return m.group(0) if m else item
+
+
+def _shared_noun(targets: list[Target], first: int, chained: list[int]) -> None:
+    """"3个以上省级、5个以上市级和20个以上区县级临床重点专科": the last item's noun is every item's."""
+    items = [i for i in dict.fromkeys(chained) if i >= first]
+    if len(items) < 2:
+        return
+    last = targets[items[-1]].indicator
+    ends = {targets[i].indicator[-1] for i in items[:-1]}
+    cut = min((last.find(c) for c in ends if 0 < last.find(c) < 5), default=-1)
+    noun = last[cut + 1 :] if len(ends) == 1 and cut > 0 else ""
+    for i in items[:-1] if len(noun) >= 2 else ():
+        if len(targets[i].indicator) <= 5 and not targets[i].indicator.endswith(noun):
+            targets[i] = replace(targets[i], indicator=targets[i].indicator + noun)
 
 
 def _respectively(sub: str, targets: list[Target], first: int, before: str = "") -> None:

@@ -1,7 +1,9 @@
 """Curated zh↔en glossary (units, indicators, policy terms, regions, plans) for bilingual queries."""
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -12,10 +14,10 @@ from .errors import CorpusError
 
 KINDS = ("unit", "indicator", "term", "region", "plan")
 HEADER = ("kind", "zh", "en", "zh_aliases", "en_aliases")
-COLLOQUIAL = "~"  # zh alias prefix: a name staff use that the plans never write out
+COLLOQUIAL = "~"
+LOOSE_SHARE = 0.8  # of a name's content words (rarity-weighted) an English paraphrase must say  # zh alias prefix: a name staff use that the plans never write out
 
 _FOLD = str.maketrans({"〔": "(", "〕": ")", "—": "-", "–": "-", "’": "'", "‘": "'"})
-_Index = tuple[tuple[str, str, tuple[str, ...]], ...]  # (name, prefix, canonical zh names)
 
 
 class Entry(NamedTuple):
@@ -72,23 +74,75 @@ def _en_phrases(entry: Entry) -> Iterator[str]:
                 yield " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
 
 
+class _Index(NamedTuple):
+    """Names to look for, longest first, and two cheap tests that rule most of them out."""
+
+    rows: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (name, needles, canonical zh names)
+    by_prefix: dict[str, tuple[int, ...]]  # rows whose matches all contain this prefix (≤ 4 chars)
+
+
+def _needles(name: str) -> tuple[str, ...]:
+    """Lowercase pieces every match of `name` contains: each word's stem, split at apostrophes
+    (the pattern lets an apostrophe go missing)."""
+    stems = (_word_parts(w)[0].lower() for w in name.split(" "))
+    return tuple(piece for stem in stems for piece in stem.split("'") if piece)
+
+
 def _index(names: dict[str, list[str]]) -> _Index:
-    rows = []
-    for name, zhs in names.items():  # every match contains the prefix: most never compile
-        prefix = _word_parts(name.split(" ")[0])[0].lower().split("'")[0][:4]
-        rows.append((name, prefix, tuple(dict.fromkeys(zhs))))
-    return tuple(sorted(rows, key=lambda row: (-len(row[0]), row[0])))
+    rows = sorted(((name, _needles(name), tuple(dict.fromkeys(zhs))) for name, zhs in names.items()),
+                  key=lambda row: (-len(row[0]), row[0]))
+    by_prefix: dict[str, list[int]] = {}
+    for i, (name, _, _) in enumerate(rows):  # every match contains the prefix: most never compile
+        by_prefix.setdefault(_word_parts(name.split(" ")[0])[0].lower().split("'")[0][:4], []).append(i)
+    return _Index(tuple(rows), {p: tuple(ix) for p, ix in by_prefix.items()})
+
+
+def _caseless(text: str) -> bool:
+    """True when `str.lower` folds `text` as the regex's IGNORECASE does: ASCII and uncased
+    characters only (Chinese, digits), nothing like "İ" that lowercases to two characters."""
+    return text.isascii() or all(c.isascii() or c.lower() == c.upper() for c in text)
+
+
+def _candidates(low: str, index: _Index) -> list[int]:
+    """Rows, in index order, whose prefix occurs in the lowercased text."""
+    lengths = {len(p) for p in index.by_prefix}
+    grams = {low[i : i + n] for n in lengths for i in range(len(low) - n + 1)}
+    return sorted(i for g in grams & index.by_prefix.keys() for i in index.by_prefix[g])
 
 
 def _expand(text: str, index: _Index, pattern: Callable[[str], re.Pattern[str]]) -> list[str]:
-    # Longest name first; a span matched once is not matched again by a shorter name.
+    # Longest name first; a span matched once is not matched again by a shorter name. A name
+    # whose needles are not all in the text cannot match, so its pattern is not run.
     low, taken, hits = text.lower(), [False] * len(text), []
-    for name, prefix, zhs in index:
-        for m in pattern(name).finditer(text) if prefix in low else ():
+    check = _caseless(text)
+    for i in _candidates(low, index):
+        name, needles, zhs = index.rows[i]
+        if check and not all(n in low for n in needles):
+            continue
+        for m in pattern(name).finditer(text):
             if m.end() > m.start() and not any(taken[m.start() : m.end()]):
                 taken[m.start() : m.end()] = [True] * (m.end() - m.start())
                 hits.append((m.start(), zhs))
     return list(dict.fromkeys(zh for _, zhs in sorted(hits, key=lambda h: h[0]) for zh in zhs))
+
+
+_STOP = frozenset(
+    "a an and are at be by for from in into is it its of on or per should the their to what which "
+    "with how many much does do did will would shall plan plans target targets goal goals".split())
+
+
+def _stem(word: str) -> str:
+    w = word.lower().removesuffix("'s").removesuffix("'")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def _content_words(text: str) -> frozenset[str]:
+    """Lower-case stems of the words that carry meaning ("the ICU beds" → {"icu", "bed"})."""
+    return frozenset(s for w in re.findall(r"[A-Za-z0-9']+", text) if (s := _stem(w)) not in _STOP and s)
 
 
 @dataclass(frozen=True)
@@ -99,6 +153,8 @@ class Glossary:
     _by_name: dict[str, tuple[Entry, ...]] = field(init=False, repr=False, compare=False)
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
+    _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
+    _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Entry]] = {}
@@ -113,6 +169,12 @@ class Glossary:
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
         object.__setattr__(self, "_zh_index", _index(alias_of))
+        loose = [(_content_words(p), e.zh) for e in self.entries if e.kind in ("indicator", "term")
+                 for p in _en_phrases(e)]
+        loose = [(w, zh) for w, zh in loose if len(w) >= 3]  # two words are a phrase: expand_en
+        df = Counter(w for words, _ in loose for w in words)
+        object.__setattr__(self, "_loose", tuple(loose))
+        object.__setattr__(self, "_word_idf", {w: math.log(1 + len(loose) / c) for w, c in df.items()})
 
     def en(self, zh: str) -> str | None:
         """English name for a Chinese unit, indicator, term, region or plan.
@@ -145,6 +207,28 @@ class Glossary:
             Canonical zh names in order of first appearance, without duplicates.
         """
         return _expand(_en_text(question), self._en_index, _en_pattern)
+
+    def expand_en_loose(self, question: str, share: float = LOOSE_SHARE) -> list[str]:
+        """Indicators and terms whose English name the question says in other words: nearly all
+        of a name's content words (weighted by rarity) occur in it, in any order or inflection
+        ("urban-rural resident insurance" for "urban-rural residents' medical insurance").
+
+        Args:
+            question: an English question.
+            share: the rarity-weighted share of a name's content words that must occur.
+        Returns:
+            Canonical zh names, best-covered first, without the names `expand_en` finds.
+        """
+        asked = _content_words(_en_text(question))
+        exact = set(self.expand_en(question))
+        best: dict[str, float] = {}
+        for words, zh in self._loose if asked else ():
+            if zh in exact or len(words & asked) < 3:
+                continue
+            got = sum(self._word_idf[w] for w in words & asked) / sum(self._word_idf[w] for w in words)
+            if got >= share and got > best.get(zh, 0.0):
+                best[zh] = got
+        return sorted(best, key=lambda zh: -best[zh])
 
     def expand_zh_aliases(self, question: str) -> list[str]:
         """Canonical names for the zh aliases in a Chinese question ("卫健委" → both commissions).

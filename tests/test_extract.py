@@ -138,3 +138,22 @@ def test_commitments_without_a_comparator_are_targets():
     assert got("平均急救反应时间少于13分钟。") == [("平均急救反应时间", "少于", "13分钟")]
     assert got("全市医疗卫生机构床位数达到3.5万张以上。") == [("医疗卫生机构床位数", "以上", "3.5万张")]
     assert got("用3年时间完成改造，引进10名专家。") == [("引进专家", "", "10名")]
+
+
+def test_counts_named_by_the_words_after_them_share_the_last_noun():
+    text = "新增1个以上（包括1个，下同）国家级、3个以上省级、5个以上市级和20个以上区县级临床重点专科。"
+    assert [(t.indicator, t.value) for t in extract_targets(text, "x", "002", "2025")] == [
+        ("新增国家级临床重点专科", "1个"), ("省级临床重点专科", "3个"), ("市级临床重点专科", "5个"),
+        ("区县级临床重点专科", "20个")]
+
+
+def test_a_rank_is_part_of_the_indicator_and_an_aside_with_a_comparator_is_a_target():
+    text = "进入全国前3的学科数量达10个以上，前10的学科数量达30个以上。"
+    assert [t.indicator for t in extract_targets(text, "x", "003", "2025")] == ["进入全国前3的学科数量", "前10的学科数量"]
+    ts = extract_targets("原则上按照医院编制床位的10%-15%（或不少于200张）设置重症监护病床。", "x", "003", "2025")
+    assert ("不少于", "200张") in [(t.comparator, t.value) for t in ts]
+
+
+def test_a_part_of_a_goal_after_其中_is_a_target():
+    ts = extract_targets("2025年全市入网救护车达到169辆，其中负压救护车49辆。", "x", "004", "2025")
+    assert [(t.indicator, t.value) for t in ts] == [("入网救护车", "169辆"), ("负压救护车", "49辆")]

@@ -302,3 +302,50 @@ def test_bad_header_missing_file_and_encoding(tmp_path):
         load_glossary(path)
     with pytest.raises(CorpusError, match="nowhere.tsv: cannot read"):
         load_glossary(tmp_path / "nowhere.tsv")
+
+
+def _expand_every_name(text, index, pattern):
+    """`_expand` as it was before its shortcuts: every name in order, skipped only when the first
+    four letters of its first word are not in the text."""
+    from rag.glossary import _word_parts
+
+    low, taken, hits = text.lower(), [False] * len(text), []
+    for name, _, zhs in index.rows:
+        prefix = _word_parts(name.split(" ")[0])[0].lower().split("'")[0][:4]
+        for m in pattern(name).finditer(text) if prefix in low else ():
+            if m.end() > m.start() and not any(taken[m.start() : m.end()]):
+                taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+                hits.append((m.start(), zhs))
+    return list(dict.fromkeys(zh for _, zhs in sorted(hits, key=lambda h: h[0]) for zh in zhs))
+
+
+def test_expansion_shortcuts_find_what_trying_every_name_finds(glossary):
+    """The prefix buckets and the needle test only skip names that cannot match."""
+    from rag import glossary as g
+    from rag.evaluate import load_questions
+
+    questions = [q["question"] for q in load_questions([ROOT / "evals" / "questions" / "dev.jsonl"])]
+    questions += ["İNTERNET hospitals in Huzhou", "women’s and children's health", "CASE-MIX INDEX",
+                  "family-doctor contracts", "ﬁnancial aid", "Ｈｕｚｈｏｕ ＣＭＩ", "", "卫健委 DRG", "o'"]
+    for q in questions:
+        en, zh = g._en_text(q), g._zh_key(q)
+        assert g._expand(en, glossary._en_index, g._en_pattern) == _expand_every_name(en, glossary._en_index, g._en_pattern), q
+        assert g._expand(zh, glossary._zh_index, g._zh_pattern) == _expand_every_name(zh, glossary._zh_index, g._zh_pattern), q
+
+
+@pytest.mark.parametrize(("question", "zh"), [
+    ("What is the in-scope reimbursement ratio of urban-rural resident insurance?", "城乡医保"),
+    ("What share of county public hospital beds should be in tertiary hospitals?", "床位占比"),
+])
+def test_english_said_in_other_words_still_finds_the_name(glossary, question, zh):
+    assert zh not in glossary.expand_en(question)  # not word for word…
+    assert zh in glossary.expand_en_loose(question)  # …but nearly every word of the name is there
+
+
+@pytest.mark.parametrize("question", [
+    "What personnel spending share do the plans set?",  # two shared words are not a name
+    "What was the 13th five-year plan's figure?",
+])
+def test_loose_matching_needs_most_of_a_longer_name(glossary, question):
+    loose = glossary.expand_en_loose(question)
+    assert "年科教人才和信息化经费支出占比" not in loose and "十四五" not in loose
