@@ -37,6 +37,7 @@ COVERAGE_WEIGHT = 1.0
 RANK_PENALTY = 1.0
 TABLE_BONUS = 1.0
 LOOSENESS = 0.05
+ALIAS_WEIGHT = 0.5
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
@@ -231,7 +232,7 @@ class Assistant:
         canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
         terms = list(dict.fromkeys(f for t in canonical for f in self._zh_forms.get(t, (t,))))
-        state["terms"] = terms
+        state["terms"], state["canonical"] = terms, canonical
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
                                     mode=mode, fusion=fusion, lexical_terms=terms,
                                     coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
@@ -285,7 +286,8 @@ class Assistant:
         ranked = prev + [self.clauses[h.clause_id] for h in hits if h.clause_id not in {p.id for p in prev}]
         base = dict(question=state["question"], language=q.language, intent=q.intent,
                     retrieval=tuple(h.explain() for h in hits),
-                    slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"]})
+                    slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"],
+                           "canonical": state.get("canonical", state["terms"])})
         see_also = tuple(c for c in (self._cite(x, A.lead_sentence(x)) for x in ranked[:3]) if c)
 
         def refuse(reason: str = "") -> Answer:
@@ -352,13 +354,17 @@ class Assistant:
         (the indicator may follow the number: "支持200家以上中心乡镇卫生院达到二级医院服务能力"),
         without the value itself ("前3的学科数量达10个": 10 is not what is measured).
 
-        A count asked for with "how many" carries the conditions listed before its noun
-        ("电子病历…达到5级、…智慧服务达到3级的公立医院不少于10家"): its phrase runs to the comma,
-        not to the list mark. In "A和B分别达到x、y" the phrase names every item, so only the
+        A count asked for with "how many" whose noun is qualified with 的 carries the conditions
+        listed before it ("电子病历…达到5级、…智慧服务达到3级的公立医院不少于10家"): its phrase runs
+        to the comma, not to the list mark. In "A和B分别达到x、y" the phrase names every item, so only the
         indicator (which names this one) counts."""
-        whole = counting and self._is_count(t)
-        parts = re.split(r"[，；。]" if whole else r"[，；。、]", t.evidence)
-        near = next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
+        def around(pattern: str) -> str:
+            parts = re.split(pattern, t.evidence)
+            return next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
+
+        near = around(r"[，；。、]")
+        if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
+            near = around(r"[，；。]")  # "…达到3级的公立医院不少于10家": the conditions before 的 count too
         near = "" if "分别" in near else near.replace(t.value, " ")
         return frozenset(self.searcher.tokenizer(f"{t.indicator} {near}"))
 
@@ -484,9 +490,12 @@ class Assistant:
 
     def _targets(self, q: Query, ranked: list[Clause], hits: list[Hit], base: dict[str, Any]) -> Answer | None:
         scored: list[tuple[float, Target, Clause]] = []
-        words = set(self.searcher.tokenizer(q.topic)) | {
-            t for term in base["slots"]["terms"] for t in self.searcher.tokenizer(term)
-        }
+        tok, idf = self.searcher.tokenizer, self.searcher.idf
+        canonical = base["slots"]["canonical"]
+        # What the question names (its words and its glossary names) counts in full; the other
+        # written forms of those names (名中医 → 全国名中医, 省级名中医) count ALIAS_WEIGHT.
+        named = set(tok(q.topic)) | {t for term in canonical for t in tok(term)}
+        words = named | {t for term in base["slots"]["terms"] for t in tok(term)}
         wants_count = bool(_HOW_MANY.search(q.text))
         for rank, clause in enumerate(ranked[:TOP_K]):
             for t in clause.targets:
@@ -496,10 +505,10 @@ class Assistant:
                 if t.role != q.role and not (q.role == "target" and q.years):
                     continue
                 ctx = self._target_tokens(t, wants_count)
-                match = sum(self.searcher.idf(w) for w in words & ctx)
+                match = sum(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in words & ctx)
                 # Of two indicators that both cover the question, the one naming less else wins
                 # ("城乡医保…报销比例" over "城镇职工和城乡医保…报销比例（城镇职工）").
-                match -= LOOSENESS * sum(self.searcher.idf(w) for w in self._indicator_tokens(t.indicator) - words)
+                match -= LOOSENESS * sum(idf(w) for w in self._indicator_tokens(t.indicator) - named)
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:
@@ -516,10 +525,16 @@ class Assistant:
         best_score, best, best_clause = scored[0]
         # How much of what the question asks about the chosen target's words cover: too little,
         # and the plans set no figure for this (a 民营医院 share is not a 公立医院 share).
-        asked = {w for w in words if not _YEARISH.fullmatch(w) and w not in self._region_words}
-        weight = sum(self.searcher.idf(w) for w in asked)
+        # Asked: each thing the question names once (not every alias's words); a name counts as
+        # matched when any of its written forms is in the context.
+        asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words}
+        weight = sum(idf(w) for w in asked)
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
-        match = sum(self.searcher.idf(w) for w in asked & context) / weight if weight else 1.0
+        covered = asked & context
+        for term in canonical:
+            if any(set(tok(f)) <= context for f in self._zh_forms.get(term, ())):
+                covered |= asked & set(tok(term))
+        match = sum(idf(w) for w in covered) / weight if weight else 1.0
         base["slots"]["target_match"] = round(match, 3)
         if match < MIN_TARGET_MATCH:
             return None

@@ -155,6 +155,7 @@ class Glossary:
     _zh_index: _Index = field(init=False, repr=False, compare=False)
     _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
     _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
+    _phrase_words: dict[str, list[frozenset[str]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Entry]] = {}
@@ -165,6 +166,8 @@ class Glossary:
                 en_names.setdefault(p, []).append(e.zh)
         for key, owner in [(_zh_key(a), e) for e in self.entries for a in e.zh_aliases]:
             by_name.setdefault(key, []).append(owner)  # after all canonical names: they win
+        # Canonical names stay in the index with nothing to report: "省级名中医" written out takes its
+        # span, so the alias "名中医" inside it does not also bring in "全国名中医".
         alias_of = {k: [e.zh for e in v if _zh_key(e.zh) != k] for k, v in by_name.items()}
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
@@ -174,6 +177,10 @@ class Glossary:
         loose = [(w, zh) for w, zh in loose if len(w) >= 3]  # two words are a phrase: expand_en
         df = Counter(w for words, _ in loose for w in words)
         object.__setattr__(self, "_loose", tuple(loose))
+        phrase_words: dict[str, list[frozenset[str]]] = {}
+        for e in self.entries:
+            phrase_words.setdefault(e.zh, []).extend(_content_words(p) for p in _en_phrases(e))
+        object.__setattr__(self, "_phrase_words", phrase_words)
         object.__setattr__(self, "_word_idf", {w: math.log(1 + len(loose) / c) for w, c in df.items()})
 
     def en(self, zh: str) -> str | None:
@@ -221,9 +228,12 @@ class Glossary:
         """
         asked = _content_words(_en_text(question))
         exact = set(self.expand_en(question))
+        # Words an exact name already explains ("national regional medical centres") do not make
+        # a second, looser name ("national medical centre").
+        said = {w for zh in exact for words in self._phrase_words.get(zh, ()) if words <= asked for w in words}
         best: dict[str, float] = {}
         for words, zh in self._loose if asked else ():
-            if zh in exact or len(words & asked) < 3:
+            if zh in exact or len(words & asked) < 3 or words & asked <= said:
                 continue
             got = sum(self._word_idf[w] for w in words & asked) / sum(self._word_idf[w] for w in words)
             if got >= share and got > best.get(zh, 0.0):

@@ -206,3 +206,11 @@ def test_lead_and_national_as_qualifiers(question, intent, elsewhere):
 
     q = analyse(question)
     assert (q.intent, bool(q.elsewhere)) == (intent, elsewhere)
+
+
+def test_the_name_the_question_writes_beats_the_other_forms_of_its_glossary_entry(assistant):
+    # 名中医's glossary forms include 全国名中医 and 省级名中医: the one written in the question wins.
+    a = _verified(assistant, assistant.ask("公立医院高质量发展方案计划新增多少名省级名中医？"))
+    assert a.targets[0]["value"] == "60名", a.answer
+    b = _verified(assistant, assistant.ask("公立医院高质量发展方案计划培养多少名全国名中医？"))
+    assert b.targets[0]["value"] == "3名", b.answer
