@@ -23,6 +23,7 @@ from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
 from .index import build_index, load_index
 from .model import Answer, Citation, Clause, Target
+from .parse import _REVIEW
 from .retrieve import Hit, Searcher
 from .units import user_words
 
@@ -41,12 +42,16 @@ ALIAS_WEIGHT = 0.5
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
+CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆")
 _YEARISH = re.compile(r"(?:19|20)\d\d")
+# Who a figure is for: a question about one tier or ownership is not answered by a figure for
+# another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
+_QUALIFIERS = (("省级", "市级", "县级", "乡镇", "村级"), ("公立", "民营", "社会办"))
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -325,8 +330,10 @@ class Assistant:
             # No stated target fits, but one clause covers nearly all the question asks
             # ("总预算多少钱"): quote it rather than refuse. (Not for "who": a clause without a unit
             # list that merely mentions the topic would read as an answer.)
-            if q.intent != "target" or not (
-                hits and self.searcher.coverage(self._query_tokens(q, base["slots"]["terms"]), hits[0].clause_id) >= GENERAL_FALLBACK
+            if q.intent != "target" or base["slots"].get("other_party") or not (
+                hits and self.searcher.coverage([w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)],
+                                                hits[0].clause_id) >= GENERAL_FALLBACK
+                and not (q.role == "target" and not q.years and self._is_review(self.clauses[hits[0].clause_id]))
             ):
                 return refuse()
         meta = self._meta(q, base, structural)
@@ -343,6 +350,20 @@ class Assistant:
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
         return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
+
+    def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
+        """The question names a tier or ownership (县级, 民营) and the target names only others."""
+        phrase = f"{t.indicator} {t.evidence}" if t.source == "text" else t.indicator
+        for group, want in zip(_QUALIFIERS, asked, strict=True):
+            have = {x for x in group if x in phrase}
+            if want and have and not want & have:
+                return True
+        return False
+
+    def _is_review(self, clause: Clause) -> bool:
+        """A clause under 现实基础/发展成效: what was achieved, not what is planned."""
+        ids = ["/".join((clause.doc, *clause.path[:i])) for i in range(1, len(clause.path) + 1)]
+        return any(_REVIEW.search(self.clauses[i].title) for i in ids if i in self.clauses)
 
     @staticmethod
     def _is_count(t: Target) -> bool:
@@ -497,12 +518,17 @@ class Assistant:
         named = set(tok(q.topic)) | {t for term in canonical for t in tok(term)}
         words = named | {t for term in base["slots"]["terms"] for t in tok(term)}
         wants_count = bool(_HOW_MANY.search(q.text))
+        asked_for = " ".join((q.topic, *canonical))
+        asked_parties = [{x for x in group if x in asked_for} for group in _QUALIFIERS]
         for rank, clause in enumerate(ranked[:TOP_K]):
             for t in clause.targets:
                 if q.years and t.year not in q.years:
                     continue
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
                 if t.role != q.role and not (q.role == "target" and q.years):
+                    continue
+                if self._other_party(t, asked_parties):
+                    base["slots"]["other_party"] = True
                     continue
                 ctx = self._target_tokens(t, wants_count)
                 match = sum(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in words & ctx)
@@ -534,7 +560,10 @@ class Assistant:
         for term in canonical:
             if any(set(tok(f)) <= context for f in self._zh_forms.get(term, ())):
                 covered |= asked & set(tok(term))
-        match = sum(idf(w) for w in covered) / weight if weight else 1.0
+        if weight:
+            match = sum(idf(w) for w in covered) / weight
+        else:  # no word of the question is in the plans: only a close semantic match will do
+            match = 1.0 if hits and hits[0].dense >= CONFIDENT_DENSE else 0.0
         base["slots"]["target_match"] = round(match, 3)
         if match < MIN_TARGET_MATCH:
             return None

@@ -131,13 +131,21 @@ _STOP = frozenset(
     "with how many much does do did will would shall plan plans target targets goal goals".split())
 
 
+# Spelling and wording variants folded together for loose matching only.
+_SAME = {"centre": "center", "programme": "program", "modernisation": "modernization",
+         "hospitalisation": "hospitalization", "personnel": "staff", "expenditure": "spending",
+         "expense": "spending", "spend": "spending", "proportion": "share", "percentage": "share",
+         "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
+
+
 def _stem(word: str) -> str:
     w = word.lower().removesuffix("'s").removesuffix("'")
+    w = _SAME.get(w, w)
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
-    return w
+        w = w[:-1]
+    return _SAME.get(w, w)
 
 
 def _content_words(text: str) -> frozenset[str]:
