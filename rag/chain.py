@@ -39,6 +39,7 @@ RANK_PENALTY = 1.0
 TABLE_BONUS = 1.0
 LOOSENESS = 0.05
 ALIAS_WEIGHT = 0.5
+WORD_MAX = 4
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
@@ -145,9 +146,7 @@ class Assistant:
             if m and c.doc not in self._standing_rules:
                 self._standing_rules[c.doc] = (c, m.group(0))
         # Target indicators are fixed text: segment each once, not on every question.
-        self._indicator_tokens = functools.lru_cache(maxsize=8192)(
-            lambda text: frozenset(self.searcher.tokenizer(text))
-        )
+        self._indicator_tokens = functools.lru_cache(maxsize=8192)(self._words)
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
                           for e in glossary.terms()}
         self._region_words = {e.zh for e in glossary.terms() if e.kind == "region"} | {
@@ -387,7 +386,14 @@ class Assistant:
         if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
             near = around(r"[，；。]")  # "…达到3级的公立医院不少于10家": the conditions before 的 count too
         near = "" if "分别" in near else near.replace(t.value, " ")
-        return frozenset(self.searcher.tokenizer(f"{t.indicator} {near}"))
+        same = self.glossary.canonical_zh(t.indicator) or ""  # the glossary's name for this indicator
+        return self._words(f"{t.indicator} {same} {near}")
+
+    def _words(self, text: str) -> frozenset[str]:
+        """Words for matching a question with a target: jieba's search-mode words up to WORD_MAX
+        characters. A whole glossary name is one long, rare token besides its parts; counted as
+        well, it would outweigh the words that tell two indicators apart (床位 in 床位占比)."""
+        return frozenset(w for w in self.searcher.tokenizer(text) if len(w) <= WORD_MAX)
 
     def _cite(self, clause: Clause, quote: str) -> Citation | None:
         return A.cite(clause, self.docs[clause.doc], quote)
@@ -511,18 +517,26 @@ class Assistant:
 
     def _targets(self, q: Query, ranked: list[Clause], hits: list[Hit], base: dict[str, Any]) -> Answer | None:
         scored: list[tuple[float, Target, Clause]] = []
-        tok, idf = self.searcher.tokenizer, self.searcher.idf
+        idf = self.searcher.idf
         canonical = base["slots"]["canonical"]
         # What the question names (its words and its glossary names) counts in full; the other
-        # written forms of those names (名中医 → 全国名中医, 省级名中医) count ALIAS_WEIGHT.
-        named = set(tok(q.topic)) | {t for term in canonical for t in tok(term)}
-        words = named | {t for term in base["slots"]["terms"] for t in tok(term)}
+        # written forms of those names (名中医 → 全国名中医, 省级名中医) count ALIAS_WEIGHT, unless
+        # the question writes one of them ("省级名中医": not 全国名中医).
+        named = self._words(" ".join((q.topic, *canonical)))
+        words = set(named)
+        for term in canonical:  # the forms the question writes, else all of them
+            forms = self._zh_forms.get(term, (term,))
+            words |= self._words(" ".join([f for f in forms if f in q.text] or forms))
         wants_count = bool(_HOW_MANY.search(q.text))
         asked_for = " ".join((q.topic, *canonical))
         asked_parties = [{x for x in group if x in asked_for} for group in _QUALIFIERS]
         for rank, clause in enumerate(ranked[:TOP_K]):
+            # No year asked: a table row answers with its last goal, not its first milestone.
+            last = max((t.year for t in clause.targets if t.source == "table" and t.role == "target"), default="")
             for t in clause.targets:
                 if q.years and t.year not in q.years:
+                    continue
+                if not q.years and t.source == "table" and t.role == "target" and t.year != last:
                     continue
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
                 if t.role != q.role and not (q.role == "target" and q.years):
@@ -558,8 +572,8 @@ class Assistant:
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
         for term in canonical:
-            if any(set(tok(f)) <= context for f in self._zh_forms.get(term, ())):
-                covered |= asked & set(tok(term))
+            if any(self._words(f) <= context for f in self._zh_forms.get(term, ())):
+                covered |= asked & self._words(term)
         if weight:
             match = sum(idf(w) for w in covered) / weight
         else:  # no word of the question is in the plans: only a close semantic match will do
@@ -570,10 +584,12 @@ class Assistant:
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:
             key = self._indicator_tokens(best.indicator) & words
+            same = self.glossary.canonical_zh(best.indicator)
             for s, t, c in scored[1:]:
                 if t.doc in {p.doc for p, _ in picked} or s < best_score - 3:
                     continue
-                if key and key <= self._indicator_tokens(t.indicator):
+                if (key and key <= self._indicator_tokens(t.indicator)) or (
+                        same and self.glossary.canonical_zh(t.indicator) == same):
                     picked.append((t, c))
         cites, out = [], []
         for t, c in picked:

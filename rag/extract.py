@@ -276,6 +276,12 @@ def extract_targets(
                         # "建设20家左右省级中医特色医院": the thing counted follows the number
                         indicator = f"{indicator}{after}" if indicator else after
                         prev_after = after
+                share = re.search(r"(?:占比|比例|比重)$", indicator)
+                if share and len(indicator) <= 5 and prev_indicator.endswith(share.group(0)) \
+                        and len(prev_indicator) > len(indicator):
+                    # "县级公立医院中的三级医院占比达到30%、床位占比达到60%": the second share is of
+                    # the same whole ("县级公立医院中的三级医院床位占比")
+                    indicator = prev_indicator[: -len(share.group(0))] + indicator
                 prev_indicator = indicator
                 comparator = post or pre or ("达到" if verb.startswith("达") else verb)
                 year = _year_of(sent, sub_m.start() + m.start())

@@ -214,3 +214,11 @@ def test_the_name_the_question_writes_beats_the_other_forms_of_its_glossary_entr
     assert a.targets[0]["value"] == "60名", a.answer
     b = _verified(assistant, assistant.ask("公立医院高质量发展方案计划培养多少名全国名中医？"))
     assert b.targets[0]["value"] == "3名", b.answer
+
+
+def test_no_year_asked_gives_a_rows_last_goal_and_every_plan_with_the_indicator(assistant):
+    a = _verified(assistant, assistant.ask("县级公立医院中三级医院占比要达到多少？"))
+    got = {(t["doc"], t["value"], t["year"]) for t in a.targets}
+    assert {("000", "30%", "2025"), ("001", "25%", "2027")} <= got, a.answer  # not 001's 2023 milestone
+    b = _verified(assistant, assistant.ask("省里县级三级医院床位占比要求是多少？"))
+    assert b.targets[0]["value"] == "60%", b.answer

@@ -157,3 +157,8 @@ def test_a_rank_is_part_of_the_indicator_and_an_aside_with_a_comparator_is_a_tar
 def test_a_part_of_a_goal_after_其中_is_a_target():
     ts = extract_targets("2025年全市入网救护车达到169辆，其中负压救护车49辆。", "x", "004", "2025")
     assert [(t.indicator, t.value) for t in ts] == [("入网救护车", "169辆"), ("负压救护车", "49辆")]
+
+
+def test_a_short_share_after_a_longer_one_is_of_the_same_whole():
+    ts = extract_targets("县级公立医院中的三级医院占比达到30%、床位占比达到60%以上。", "x", "000", "2025")
+    assert [t.indicator for t in ts] == ["县级公立医院中的三级医院占比", "县级公立医院中的三级医院床位占比"]
