@@ -36,7 +36,7 @@ _TARGET = re.compile(
     r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
     r"ratio|level|proportion|percentage|count|amount|length)|\bcap\b|ceiling|\bat (?:most|least)\b|"
-    r"\bkeep\b.*\bat\b|how long|\bexpected\b|\bplanned\b|平均|增幅|控制在",
+    r"\bkeep\b.*\bat\b|how long|\bexpected\b|\bplanned\b|平均|增幅|控制在|多久|多长时间|最少|至少|最多",
     re.I,
 )
 _FOLLOW = re.compile(

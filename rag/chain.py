@@ -52,7 +52,14 @@ _COUNT_UNITS = frozenset("家个所名人张项支台座辆")
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
-_QUALIFIERS = (("省级", "市级", "县级", "乡镇", "村级"), ("公立", "民营", "社会办"))
+_QUALIFIERS = (
+    {"province": re.compile("省级|省市|省属|省、市"), "city": re.compile("(?<!省)市级|市属"),
+     "county": re.compile("县级|区县|县域"), "township": re.compile("乡镇"), "village": re.compile("村级")},
+    {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
+)
+_EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
+# Words of a question that ask rather than name what is asked about.
+_ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -352,10 +359,10 @@ class Assistant:
 
     def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
         """The question names a tier or ownership (县级, 民营) and the target names only others."""
-        phrase = f"{t.indicator} {t.evidence}" if t.source == "text" else t.indicator
+        phrase = f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
         for group, want in zip(_QUALIFIERS, asked, strict=True):
-            have = {x for x in group if x in phrase}
-            if want and have and not want & have:
+            have = {k for k, pat in group.items() if pat.search(phrase)}
+            if want and (have or want & _EXPLICIT) and not want & have:
                 return True
         return False
 
@@ -378,16 +385,27 @@ class Assistant:
         listed before it ("电子病历…达到5级、…智慧服务达到3级的公立医院不少于10家"): its phrase runs
         to the comma, not to the list mark. In "A和B分别达到x、y" the phrase names every item, so only the
         indicator (which names this one) counts."""
-        def around(pattern: str) -> str:
-            parts = re.split(pattern, t.evidence)
-            return next((p for p in parts if t.value in p or (t.number and t.number in p)), "")
-
-        near = around(r"[，；。、]")
-        if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
-            near = around(r"[，；。]")  # "…达到3级的公立医院不少于10家": the conditions before 的 count too
-        near = "" if "分别" in near else near.replace(t.value, " ")
+        near = self._near(t, counting)
         same = self.glossary.canonical_zh(t.indicator) or ""  # the glossary's name for this indicator
         return self._words(f"{t.indicator} {same} {near}")
+
+    def _near(self, t: Target, counting: bool = False) -> str:
+        """The phrase around a target's value, without the value; see `_target_context`. A
+        condition ending in 的 before it belongs to it ("派出人员担任科室主任的，连续工作不少于1年")."""
+        def part(pattern: str) -> str:  # the piece of the evidence that holds the value
+            pieces = re.split(pattern, t.evidence)
+            return next((p for p in pieces if t.value in p or (t.number and t.number in p)), "")
+
+        near = part(r"[，；。、]")
+        if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
+            near = part(r"[，；。]")
+        if "分别" in near:
+            return ""
+        clauses = re.split(r"[，；。]", t.evidence)
+        j = next((j for j, c in enumerate(clauses) if near and near in c), -1)
+        if j > 0 and clauses[j - 1].endswith("的"):
+            near = f"{clauses[j - 1]} {near}"
+        return near.replace(t.value, " ")
 
     def _words(self, text: str) -> frozenset[str]:
         """Words for matching a question with a target: jieba's search-mode words up to WORD_MAX
@@ -529,7 +547,7 @@ class Assistant:
             words |= self._words(" ".join([f for f in forms if f in q.text] or forms))
         wants_count = bool(_HOW_MANY.search(q.text))
         asked_for = " ".join((q.topic, *canonical))
-        asked_parties = [{x for x in group if x in asked_for} for group in _QUALIFIERS]
+        asked_parties = [{k for k, pat in group.items() if pat.search(asked_for)} for group in _QUALIFIERS]
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             last = max((t.year for t in clause.targets if t.source == "table" and t.role == "target"), default="")
@@ -567,7 +585,7 @@ class Assistant:
         # and the plans set no figure for this (a 民营医院 share is not a 公立医院 share).
         # Asked: each thing the question names once (not every alias's words); a name counts as
         # matched when any of its written forms is in the context.
-        asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words}
+        asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
         weight = sum(idf(w) for w in asked)
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context

@@ -222,3 +222,13 @@ def test_no_year_asked_gives_a_rows_last_goal_and_every_plan_with_the_indicator(
     assert {("000", "30%", "2025"), ("001", "25%", "2027")} <= got, a.answer  # not 001's 2023 milestone
     b = _verified(assistant, assistant.ask("省里县级三级医院床位占比要求是多少？"))
     assert b.targets[0]["value"] == "60%", b.answer
+
+
+def test_a_condition_ending_in_的_belongs_to_the_figure_after_it(assistant):
+    a = _verified(assistant, assistant.ask("派去县级医院当科室主任的医生至少要连续工作多久？"))
+    assert a.intent == "target" and a.targets[0]["value"] == "1年", a.answer
+
+
+def test_a_figure_for_another_tier_does_not_answer(assistant):
+    a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
+    assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
