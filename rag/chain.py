@@ -58,8 +58,9 @@ _QUALIFIERS = (
     {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
-# Words of a question that ask rather than name what is asked about.
-_ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该".split())
+# Words of a question that ask, or name the plan's period, rather than name what is asked about.
+_ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
+                    "十四 十四五 四五 十三五 规划 方案".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -359,7 +360,8 @@ class Assistant:
 
     def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
         """The question names a tier or ownership (县级, 民营) and the target names only others."""
-        phrase = f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
+        label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
+        phrase = label.group(1) if label else f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
         for group, want in zip(_QUALIFIERS, asked, strict=True):
             have = {k for k, pat in group.items() if pat.search(phrase)}
             if want and (have or want & _EXPLICIT) and not want & have:

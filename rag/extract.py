@@ -168,7 +168,8 @@ _TARGET = re.compile(
 )
 _YEAR = re.compile(r"(?:到|至|于|在)?(20\d\d)年(?:底|末)?")
 _FIVE_YEAR = re.compile(r"“?十四五”?(?:期末|时期|末)")
-_BUILD_VERB = re.compile(r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树)$")
+_BUILD_VERB = re.compile(
+    r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树|推动|支持|带动|入围)$")
 _PER_CAPITA = re.compile(r"每(?:千|万|百|十万)(?:名|人|常住人口)?")  # "每千名儿童拥有儿科医生1.12人"
 _SENT = re.compile(r"[^。；！？]+[。；！？]?")
 _SUB = re.compile(r"(?:[^，,：:（(]|[（(][^）)]*[）)]?)+")  # a sub-sentence: a comma inside brackets does not end it
@@ -243,6 +244,8 @@ def extract_targets(
                 part_of = unit and sub.startswith("其中") and any(t.evidence == sent for t in targets)
                 if unit == "" and not (pre or post or verb):
                     continue  # a bare number ("前3的学科数量达10个") does not end the indicator
+                if unit == "人" and sub[m.end() :].startswith("口"):
+                    continue  # "1000人口以上行政村": a population, part of the indicator
                 last_end = m.end()
                 if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
                     r"20\d\d$", num
@@ -253,9 +256,12 @@ def extract_targets(
                 # A count after a build verb is a commitment ("新组建3支…救援队"), as is the next
                 # count of the same list ("推广50项…技术和100个…方案") and a per-capita figure.
                 listed = prev_counted and re.search(r"(?:和|、|及)$", sub[seg_start : m.start()])
+                # "32家山区海岛县级医院…达到国家推荐标准": a count that opens a sub-sentence whose verb
+                # follows is how many must reach the goal.
+                leading = not sub[: m.start()].strip() and re.search(r"达到|实现", sub[m.end() :])
                 counted = unit and (
                     _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各|动态)$", "", sub[: m.start()]))
-                    or listed or _PER_CAPITA.search(sub[: m.start()]))
+                    or listed or leading or _PER_CAPITA.search(sub[: m.start()]))
                 prev_counted = bool(counted)
                 if not (pre or post or verb) and unit not in ("%", "‰") and not counted and not part_of:
                     continue  # "…救护车达到169辆，其中负压救护车49辆": a part of a goal is one too

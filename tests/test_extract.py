@@ -162,3 +162,13 @@ def test_a_part_of_a_goal_after_其中_is_a_target():
 def test_a_short_share_after_a_longer_one_is_of_the_same_whole():
     ts = extract_targets("县级公立医院中的三级医院占比达到30%、床位占比达到60%以上。", "x", "000", "2025")
     assert [t.indicator for t in ts] == ["县级公立医院中的三级医院占比", "县级公立医院中的三级医院床位占比"]
+
+
+def test_a_count_opening_a_goal_and_counts_after_more_verbs():
+    def got(text: str) -> list[tuple[str, str]]:
+        return [(t.indicator, t.value) for t in extract_targets(text, "x", "000", "2025")]
+
+    assert got("推进医疗卫生山海提升工程，32家山区海岛县级医院医疗服务能力达到国家推荐标准。") == [
+        ("山区海岛县级医院医疗服务能力达到国家推荐标准", "32家")]
+    assert got("争取入围1-2个国家级中医临床教学培训示范中心。") == [("入围国家级中医临床教学培训示范中心", "1-2个")]
+    assert got("1000人口以上行政村的村卫生室设置率达到100%。") == [("1000人口以上行政村的村卫生室设置率", "100%")]
