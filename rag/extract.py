@@ -244,6 +244,8 @@ def extract_targets(
                 part_of = unit and sub.startswith("其中") and any(t.evidence == sent for t in targets)
                 if unit == "" and not (pre or post or verb):
                     continue  # a bare number ("前3的学科数量达10个") does not end the indicator
+                if re.match(r"[A-Za-z]", sub[m.end() :]):
+                    continue  # "实现5G院前急救": a name, not a figure
                 if unit == "人" and sub[m.end() :].startswith("口"):
                     continue  # "1000人口以上行政村": a population, part of the indicator
                 last_end = m.end()
