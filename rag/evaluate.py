@@ -62,6 +62,19 @@ def _rank(item: dict[str, Any], ans: dict[str, Any]) -> int | None:
     return ids.index(gold) + 1 if gold in ids else None
 
 
+def states_gold(clause: Any, gold: dict[str, Any]) -> bool:
+    """Whether a clause states a target question's gold figure for its year: a figure written
+    in the running text and again in an indicator table has two right clauses."""
+    number, year = gold.get("number"), gold.get("year")
+    return bool(number) and any(t.number == number and t.year == year for t in clause.targets)
+
+
+def _fact_rank(item: dict[str, Any], ans: dict[str, Any], clauses: dict[str, Any]) -> int | None:
+    ids = [r["clause_id"] for r in ans.get("retrieval", [])]
+    gold = item.get("clause_id")
+    return next((i for i, c in enumerate(ids, 1) if c == gold or states_gold(clauses[c], item["gold"])), None)
+
+
 def run(
     assistant: Assistant,
     questions: list[dict[str, Any]],
@@ -81,7 +94,8 @@ def run(
         results.append({
             "id": item["id"], "split": item["split"], "lang": item["lang"], "kind": item["kind"],
             "question": item["question"], "gold": item["gold"], "clause_id": item.get("clause_id", ""),
-            "pass": score(item, ans), "rank": _rank(item, ans), "cited_gold": item.get("clause_id") in cited,
+            "pass": score(item, ans), "rank": _rank(item, ans), "fact_rank": _fact_rank(item, ans, clauses),
+            "cited_gold": item.get("clause_id") in cited,
             "found": ans["found"], "answer": ans["answer"], "lead_unit": ans["lead_unit"],
             "units": ans["units"], "targets": ans["targets"], "citations": len(cited),
             "bad_citations": len(bad_cites), "ms": round(ms, 2),
@@ -110,6 +124,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         "overall": _pct([r["pass"] for r in results]),
         "hit@1": _pct([r["rank"] == 1 for r in ranked]),
         "hit@5": _pct([r["rank"] is not None and r["rank"] <= 5 for r in ranked]),
+        "fact@1": _pct([r.get("fact_rank") == 1 for r in ranked]),
         "mrr": round(sum(1 / r["rank"] for r in ranked if r["rank"]) / len(ranked), 4) if ranked else None,
         "cited_gold_clause": _pct([r["cited_gold"] for r in ranked]),
         "wrong_refusal": _pct([not r["found"] for r in answerable]),
@@ -158,7 +173,8 @@ def markdown(report: dict[str, Any]) -> str:
                 lines.append(f"| {split} | {kind} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"overall {s['overall']:.1%} of {s['n']}; retrieval hit@1 {s['hit@1']:.1%}, hit@5 {s['hit@5']:.1%}, "
+        f"overall {s['overall']:.1%} of {s['n']}; retrieval hit@1 {s['hit@1']:.1%} "
+        f"({s.get('fact@1') or 0:.1%} counting a clause that states the same figure), hit@5 {s['hit@5']:.1%}, "
         f"MRR {s['mrr']:.3f}; gold clause cited {s['cited_gold_clause']:.1%}; wrong refusals "
         f"{s['wrong_refusal']:.1%}; citations {s['citations']} ({s['bad_citations']} failed); "
         f"latency p50 {s['latency_ms']['p50']:.1f} ms, p95 {s['latency_ms']['p95']:.1f} ms",
