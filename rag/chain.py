@@ -341,6 +341,7 @@ class Assistant:
                 hits and self.searcher.coverage([w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)],
                                                 hits[0].clause_id) >= GENERAL_FALLBACK
                 and not (q.role == "target" and not q.years and self._is_review(self.clauses[hits[0].clause_id]))
+                and all(y in self.clauses[hits[0].clause_id].text for y in q.years)  # "2019年…": the year must be there
             ):
                 return refuse()
         meta = self._meta(q, base, structural)

@@ -232,3 +232,8 @@ def test_a_condition_ending_in_的_belongs_to_the_figure_after_it(assistant):
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
+
+
+def test_a_quote_for_a_target_question_must_hold_the_year_asked(assistant):
+    a = _verified(assistant, assistant.ask("湖州2019年公立医院住院患者满意度是多少？"))
+    assert not a.found and not a.targets, a.answer
