@@ -157,6 +157,10 @@ class Assistant:
         self._indicator_tokens = functools.lru_cache(maxsize=8192)(self._words)
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
                           for e in glossary.terms()}
+        self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
+        for c in self.clauses.values():
+            if c.row is not None and not c.row.ambiguous:
+                self._table_years.setdefault(c.row.table_id, set()).update(x.year for x in c.row.cells)
         self._region_words = {e.zh for e in glossary.terms() if e.kind == "region"} | {
             a for e in glossary.terms() if e.kind == "region" for a in e.zh_aliases
         } | {"省里", "省级", "全市", "市里"}
@@ -572,7 +576,8 @@ class Assistant:
                 match -= LOOSENESS * sum(idf(w) for w in self._indicator_tokens(t.indicator) - named)
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
-            if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored:
+            if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and (
+                    not q.years or set(q.years) & self._table_years.get(clause.row.table_id, set())):
                 c = self._cite(clause, clause.text)
                 if c:
                     doc = self.docs[clause.doc]
