@@ -43,6 +43,7 @@ WORD_MAX = 4
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
+INLINE_SHARE = 0.5  # a running-text lead's sentence must cover this much of what its clause covers
 CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
@@ -430,6 +431,9 @@ class Assistant:
             if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
                 continue
             group = self._inline_group(clause, q, set(asked))
+            if group and not clause.units and self._share(asked, group[1].inline_leads[0][1]) < (
+                    INLINE_SHARE * self.searcher.coverage(asked, clause.id)):
+                continue  # the clause's only lead is for another of its tasks (产前诊断中心, not 儿童区域医疗中心)
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group
             else:
@@ -450,6 +454,13 @@ class Assistant:
                           units_en=tuple(self.en(u) or u for u in units),
                           citations=tuple(cites), **base)
         return None
+
+    def _share(self, asked: Sequence[str], text: str) -> float:
+        """IDF-weighted share of the asked words that occur in `text`."""
+        want = {w for w in asked if self.searcher.idf(w)}
+        have = want & set(self.searcher.tokenizer(text))
+        total = sum(self.searcher.idf(w) for w in want)
+        return sum(self.searcher.idf(w) for w in have) / total if total else 0.0
 
     def _inline_group(self, clause: Clause, q: Query, words: set[str]) -> tuple[tuple[str, ...], Clause] | None:
         """The units a clause charges in running text with the task the question names.

@@ -237,3 +237,11 @@ def test_a_figure_for_another_tier_does_not_answer(assistant):
 def test_a_quote_for_a_target_question_must_hold_the_year_asked(assistant):
     a = _verified(assistant, assistant.ask("湖州2019年公立医院住院患者满意度是多少？"))
     assert not a.found and not a.targets, a.answer
+
+
+def test_a_running_text_lead_answers_only_for_its_own_task(assistant):
+    # 001/二/（五）/2 names a lead only for 产前诊断中心; the children's centre is led elsewhere.
+    a = _verified(assistant, assistant.ask("哪家医院牵头建设国家儿童区域医疗中心？"))
+    assert a.lead_unit == "浙大儿院", a.answer
+    b = _verified(assistant, assistant.ask("Which hospital is the base for the national prenatal diagnosis centre?"))
+    assert b.lead_unit == "浙江大学医学院附属妇产科医院", b.answer
