@@ -93,10 +93,10 @@ def _embedder(args: argparse.Namespace):
 def _cmd_build(args: argparse.Namespace) -> int:
     from .chain import _glossary, glossary_words
     from .corpus import load_corpus
-    from .index import build_index
+    from .index import build_index, parse_cache_dir
 
     t0 = time.perf_counter()
-    corpus = load_corpus(args.corpus)
+    corpus = load_corpus(args.corpus, cache_dir=parse_cache_dir(args.index))
     g = _glossary(Path(args.corpus))
     m = build_index(corpus, _embedder(args), args.index, progress=_progress_bar("embedding"),
                     extra_words=glossary_words(g))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -9,6 +10,8 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from . import parse_cache
+from .bulk import gc_paused
 from .errors import CorpusError
 from .model import Clause, Doc
 from .normalize import decode
@@ -38,8 +41,9 @@ class Corpus:
     doc_hashes: dict[str, str]
     warnings: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def clauses(self) -> tuple[Clause, ...]:
+        """Every clause in corpus order (made once: the chain reads it on every question)."""
         return tuple(c for d in self.docs for c in d.clauses)
 
     @property
@@ -95,11 +99,14 @@ def load_manifest(root: Path, require_files: bool = True) -> list[Doc]:
     return docs
 
 
-def load_corpus(root: str | Path = "corpus") -> Corpus:
+@gc_paused()  # a parsed plan is thousands of objects: collecting would walk them all
+def load_corpus(root: str | Path = "corpus", cache_dir: str | Path | None = None) -> Corpus:
     """Load and parse every plan listed in the manifest.
 
     Args:
         root: the corpus directory (manifest.toml and the plan texts).
+        cache_dir: a parse cache (`rag.parse_cache`) to take unchanged plans' parses from
+            (None: parse every plan). `save_parse_cache` fills it.
 
     Returns:
         The parsed corpus. Problems that lose only one document (a missing, non-UTF-8 or
@@ -133,7 +140,8 @@ def load_corpus(root: str | Path = "corpus") -> Corpus:
                 f"{path}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r} reads as an "
                 "instruction to an AI; indexed as plain text (quoted, never followed)"
             )
-        p = parse_document(doc, text)
+        p = (parse_cache.load(Path(cache_dir), parse_cache.entry_key(doc, digest)) if cache_dir else None) \
+            or parse_document(doc, text)
         warnings.extend(p.warnings)
         parsed.append(p)
     for w in warnings:
@@ -141,6 +149,16 @@ def load_corpus(root: str | Path = "corpus") -> Corpus:
     if not parsed:
         raise CorpusError(f"{root / MANIFEST}: no listed document could be loaded: {'; '.join(warnings)}")
     return Corpus(root, tuple(parsed), hashes, tuple(warnings))
+
+
+def save_parse_cache(corpus: Corpus, cache_dir: str | Path) -> int:
+    """Cache every plan's parse for the next `load_corpus(root, cache_dir)`; drop other entries.
+
+    Returns:
+        How many entries were written (plans not cached yet).
+    """
+    entries = ((parse_cache.entry_key(p.doc, corpus.doc_hashes[p.doc.id]), p) for p in corpus.docs)
+    return parse_cache.save(Path(cache_dir), entries)
 
 
 def _missing(root: Path, doc_id: str, name: str) -> str:
