@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import bm25s
 import faiss
@@ -47,20 +47,59 @@ class Hit:
         }
 
 
-def _best_per_clause(scores: np.ndarray, units: Sequence[Unit], allowed: np.ndarray) -> dict[str, tuple[float, int]]:
-    """Max unit score per clause: {clause_id: (score, unit index)} over allowed units."""
-    best: dict[str, tuple[float, int]] = {}
-    for i in np.argsort(-scores):
-        if not allowed[i]:
-            continue
-        cid = units[i].clause_id
-        if cid not in best:
-            best[cid] = (float(scores[i]), int(i))
-    return best
+class _Ranking(NamedTuple):
+    """Clauses ranked by their best unit, best first: clause numbers, their best scores and units."""
+
+    clauses: np.ndarray
+    scores: np.ndarray
+    units: np.ndarray
 
 
-def _ranks(best: dict[str, tuple[float, int]]) -> dict[str, int]:
-    return {cid: r for r, (cid, _) in enumerate(sorted(best.items(), key=lambda kv: -kv[1][0]), 1)}
+_NONE = _Ranking(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
+
+
+def _best_per_clause(units: np.ndarray, scores: np.ndarray, unit_clause: np.ndarray) -> _Ranking:
+    """Max unit score per clause over the candidate `units` (indices, with their `scores`).
+
+    Vectorised: the cost grows with the candidates, not the corpus. Ties go to the lower unit
+    index, within a clause (which unit it cites) and between clauses (which ranks first).
+    """
+    if not len(units):
+        return _NONE
+    order = np.lexsort((units, -scores))
+    units, scores = units[order], scores[order]
+    clauses = unit_clause[units]
+    _, first = np.unique(clauses, return_index=True)  # each clause's first, i.e. best, unit
+    first.sort()
+    return _Ranking(clauses[first], scores[first], units[first])
+
+
+def _places(cand: np.ndarray, ranking: _Ranking) -> np.ndarray:
+    """Each candidate clause's 0-based place in `ranking`, −1 where it is absent (`cand` sorted)."""
+    where = np.full(len(cand), -1, dtype=np.int64)
+    where[np.searchsorted(cand, ranking.clauses)] = np.arange(len(ranking.clauses))
+    return where
+
+
+def _search_one_thread(index: Any, q: np.ndarray, k: int, params: Any) -> tuple[np.ndarray, np.ndarray]:
+    """FAISS search for one query on one OpenMP thread. One query gains nothing from a second
+    thread (exact search at 166k units: 11 ms on one, 35 ms on two), and a second thread left
+    spinning slows the next query's embedding; the setting is per calling thread, restored after."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return index.search(q, k, params=params)
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
+def _by_value(values: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """{value: indices of the items that have it}, e.g. the units of each document or year."""
+    out: dict[str, list[int]] = {}
+    for i, vs in enumerate(values):
+        for v in vs:
+            out.setdefault(v, []).append(i)
+    return {v: np.array(ix, dtype=np.int64) for v, ix in out.items()}
 
 
 class Searcher:
@@ -79,7 +118,15 @@ class Searcher:
         self.tokenizer = tokenizer or Tokenizer(index.words)
         self.bm25 = bm25s.BM25()
         self.bm25.index([t or ["∅"] for t in index.tokens], show_progress=False)
-        self._docs = np.array([u.doc for u in self.units])
+        # Units as arrays, so that a query costs what its candidates cost, not the corpus:
+        # each unit's clause (a number; `_clause_key` orders clauses by id for ties), and the
+        # units of each document and of each year a unit mentions (sparse, for the filters).
+        self._clause_ids = list(dict.fromkeys(u.clause_id for u in self.units))
+        number = {c: i for i, c in enumerate(self._clause_ids)}
+        self._unit_clause = np.array([number[u.clause_id] for u in self.units], dtype=np.int64)
+        self._clause_key = np.argsort(np.argsort(np.array(self._clause_ids, dtype=object)))
+        self._doc_units = _by_value([(u.doc,) for u in self.units])
+        self._year_units = _by_value([u.years for u in self.units])
         # Every token of a clause (all its units, with their heading context), and how rare each
         # token is across clauses: BM25 scores one sentence, coverage looks at the whole clause.
         self._clause_tokens: dict[str, set[str]] = {}
@@ -137,31 +184,33 @@ class Searcher:
             Up to k hits, best first.
         """
         n = len(self.units)
-        if n == 0:
+        if n == 0 or k <= 0:
             return []
-        allowed = np.ones(n, dtype=bool) if not docs else np.isin(self._docs, list(docs))
-        if years:
-            allowed &= np.array([not set(u.years).isdisjoint(years) for u in self.units])
-        dense_best: dict[str, tuple[float, int]] = {}
-        lex_best: dict[str, tuple[float, int]] = {}
+        allowed = self._allowed(docs, years)
+        dense, lex = _NONE, _NONE
         if mode in ("hybrid", "dense"):
             q = self.embedder.encode([dense_text or query])
             params = None
-            if docs or years:  # search only the allowed vectors, not the global top 400
+            if allowed is not None:  # search only the allowed vectors, not the global top 400
                 params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
-            sims, ids = self.index.faiss_index.search(q, min(n, 400), params=params)
-            scores = np.full(n, -1.0, dtype="float32")
-            valid = ids[0] >= 0
-            scores[ids[0][valid]] = sims[0][valid]
-            dense_best = _best_per_clause(scores, self.units, allowed & (scores > -1.0))
+            sims, ids = _search_one_thread(self.index.faiss_index, q, min(n, 400), params)
+            keep = (ids[0] >= 0) & (sims[0] > -1.0)
+            ids, sims = ids[0][keep].astype(np.int64), sims[0][keep]
+            if allowed is not None:
+                ids, sims = ids[allowed[ids]], sims[allowed[ids]]
+            dense = _best_per_clause(ids, sims, self._unit_clause)
         asked = self.tokenizer.query(query)
         tokens = asked + [t for term in lexical_terms for t in self.tokenizer.query(term)]
         cover = tokens if coverage_terms is None else (
             asked + [t for term in coverage_terms for t in self.tokenizer.query(term)])
         if mode in ("hybrid", "lexical") and tokens:
             scores = self.bm25.get_scores(tokens)
-            lex_best = _best_per_clause(scores, self.units, allowed & (scores > 0))
-        hits = self._fuse(dense_best, lex_best, fusion, weights)
+            ids = np.flatnonzero(scores > 0)
+            if allowed is not None:
+                ids = ids[allowed[ids]]
+            lex = _best_per_clause(ids, scores[ids], self._unit_clause)
+        # Only the hits that can be returned are made: coverage re-orders the top COVERAGE_POOL.
+        hits = self._fuse(dense, lex, fusion, weights, max(k, COVERAGE_POOL) if coverage_weight > 0 else k)
         if coverage_weight > 0 and hits:
             top = hits[0].score or 1.0
             pool = [
@@ -171,20 +220,46 @@ class Searcher:
             hits = sorted(pool, key=lambda h: (-h.score, h.clause_id)) + hits[COVERAGE_POOL:]
         return hits[:k]
 
-    def _fuse(self, dense: dict, lex: dict, fusion: str, weights: tuple[float, float]) -> list[Hit]:
-        dr, lr = _ranks(dense), _ranks(lex)
-        top_lex = max((s for s, _ in lex.values()), default=1.0) or 1.0
-        scored = []
-        for cid in set(dense) | set(lex):
-            d, lx = dense.get(cid, (0.0, -1)), lex.get(cid, (0.0, -1))
-            if fusion == "weighted":
-                s = weights[0] * max(d[0], 0.0) + weights[1] * lx[0] / top_lex
-            else:
-                s = sum(w / (RRF_K + r[cid]) for w, r in zip(weights, (dr, lr), strict=True) if cid in r)
-            unit_i = d[1] if d[1] >= 0 and (lx[1] < 0 or d[0] >= 0.5) else lx[1]
-            scored.append(Hit(cid, s, self.units[unit_i], d[0], lx[0], dr.get(cid), lr.get(cid)))
-        scored.sort(key=lambda h: (-h.score, h.clause_id))
-        return scored
+    def _allowed(self, docs: Sequence[str] | None, years: Sequence[str] | None) -> np.ndarray | None:
+        """Which units the filters let through (None: no filter, all of them)."""
+        if not docs and not years:
+            return None
+        none = np.zeros(0, dtype=np.int64)
+        allowed = np.ones(len(self.units), dtype=bool)
+        for wanted, units in ((docs, self._doc_units), (years, self._year_units)):
+            if wanted:
+                mask = np.zeros(len(self.units), dtype=bool)
+                for v in wanted:
+                    mask[units.get(v, none)] = True
+                allowed &= mask
+        return allowed
+
+    def _fuse(self, dense: _Ranking, lex: _Ranking, fusion: str, weights: tuple[float, float], top: int) -> list[Hit]:
+        """The `top` clauses of both rankings fused, best first (ties by clause id)."""
+        cand = np.union1d(dense.clauses, lex.clauses)
+        dp, lp = _places(cand, dense), _places(cand, lex)
+        has_d, has_l = dp >= 0, lp >= 0
+        d_score, l_score = np.zeros(len(cand)), np.zeros(len(cand))
+        d_score[has_d], l_score[has_l] = dense.scores[dp[has_d]], lex.scores[lp[has_l]]
+        if fusion == "weighted":
+            top_lex = (float(lex.scores[0]) if len(lex.scores) else 1.0) or 1.0
+            fused = weights[0] * np.maximum(d_score, 0.0) + weights[1] * l_score / top_lex
+        else:  # reciprocal ranks; ranks are 1-based places
+            fused = np.zeros(len(cand))
+            fused[has_d] += weights[0] / (RRF_K + dp[has_d] + 1)
+            fused[has_l] += weights[1] / (RRF_K + lp[has_l] + 1)
+        pick = np.arange(len(cand))
+        if len(cand) > top:  # every clause scoring at least the top-th best (ties included)
+            pick = np.flatnonzero(fused >= np.partition(fused, len(cand) - top)[len(cand) - top])
+        pick = pick[np.lexsort((self._clause_key[cand[pick]], -fused[pick]))][:top]
+        hits = []
+        for i in pick.tolist():
+            d, lx = float(d_score[i]), float(l_score[i])
+            d_unit = int(dense.units[dp[i]]) if has_d[i] else -1
+            unit_i = d_unit if d_unit >= 0 and (not has_l[i] or d >= 0.5) else int(lex.units[lp[i]])
+            hits.append(Hit(self._clause_ids[cand[i]], float(fused[i]), self.units[unit_i], d, lx,
+                            int(dp[i]) + 1 if has_d[i] else None, int(lp[i]) + 1 if has_l[i] else None))
+        return hits
 
 
 class ClauseRetriever(BaseRetriever):

@@ -79,3 +79,104 @@ def test_weighted_fusion_and_ablation_options_run(assistant):
     for options in ({"fusion": "weighted"}, {"coverage": 0.0}, {"expand": False}, {"mode": "lexical"}):
         assert assistant.search(q, 5, **options)
     assert assistant.search(q, 5)[0].clause_id == "000/二/（五）/1"
+
+
+# -- the vectorised ranking equals the per-unit loop it replaced ---------------------------------
+
+def _loop_best_per_clause(scores, clause_of, allowed):
+    """The previous `_best_per_clause`: every unit in score order (ties: lower index first)."""
+    import numpy as np
+
+    best = {}
+    for i in np.argsort(-scores, kind="stable"):
+        if allowed[i] and clause_of[i] not in best:
+            best[clause_of[i]] = (float(scores[i]), int(i))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_per_clause_equals_the_loop_on_random_scores(seed):
+    import numpy as np
+
+    from rag.retrieve import _best_per_clause
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    unit_clause = np.sort(rng.integers(0, 400, n))  # units of a clause are contiguous
+    scores = np.round(rng.normal(size=n), 1).astype("float32")  # rounded: many ties
+    allowed = (rng.random(n) < 0.7) & (scores > 0)
+    ids = np.flatnonzero(allowed)
+    got = _best_per_clause(ids, scores[ids], unit_clause)
+    want = _loop_best_per_clause(scores, unit_clause, allowed)
+    assert list(got.clauses) == list(want)  # the same clauses in the same order
+    assert [(float(s), int(u)) for s, u in zip(got.scores, got.units, strict=True)] == list(want.values())
+
+
+def _loop_search(s, query, k, docs=None, mode="hybrid", fusion="rrf", lexical_terms=(),
+                 weights=(1.0, 1.0), coverage_weight=0.0, years=None):
+    """`Searcher.search` as it was: per-unit loops over the whole corpus, every clause fused."""
+    import faiss
+    import numpy as np
+
+    from rag.retrieve import COVERAGE_POOL, RRF_K, Hit
+
+    n = len(s.units)
+    clause_of = [u.clause_id for u in s.units]
+    allowed = np.ones(n, dtype=bool) if not docs else np.isin([u.doc for u in s.units], list(docs))
+    if years:
+        allowed &= np.array([not set(u.years).isdisjoint(years) for u in s.units])
+    dense, lex = {}, {}
+    if mode in ("hybrid", "dense"):
+        params = None
+        if docs or years:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
+        sims, ids = s.index.faiss_index.search(s.embedder.encode([query]), min(n, 400), params=params)
+        scores = np.full(n, -1.0, dtype="float32")
+        scores[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
+        dense = _loop_best_per_clause(scores, clause_of, allowed & (scores > -1.0))
+    tokens = s.tokenizer.query(query) + [t for term in lexical_terms for t in s.tokenizer.query(term)]
+    if mode in ("hybrid", "lexical") and tokens:
+        scores = s.bm25.get_scores(tokens)
+        lex = _loop_best_per_clause(scores, clause_of, allowed & (scores > 0))
+    dr = {c: r for r, c in enumerate(dense, 1)}
+    lr = {c: r for r, c in enumerate(lex, 1)}
+    top_lex = max((v for v, _ in lex.values()), default=1.0) or 1.0
+    hits = []
+    for cid in set(dense) | set(lex):
+        d, lx = dense.get(cid, (0.0, -1)), lex.get(cid, (0.0, -1))
+        if fusion == "weighted":
+            score = weights[0] * max(d[0], 0.0) + weights[1] * lx[0] / top_lex
+        else:
+            score = sum(w / (RRF_K + r[cid]) for w, r in zip(weights, (dr, lr), strict=True) if cid in r)
+        unit = d[1] if d[1] >= 0 and (lx[1] < 0 or d[0] >= 0.5) else lx[1]
+        hits.append(Hit(cid, score, s.units[unit], d[0], lx[0], dr.get(cid), lr.get(cid)))
+    hits.sort(key=lambda h: (-h.score, h.clause_id))
+    if coverage_weight > 0 and hits:
+        top = hits[0].score or 1.0
+        pool = [Hit(h.clause_id, h.score / top + coverage_weight * s.coverage(tokens, h.clause_id), h.unit,
+                    h.dense, h.lexical, h.dense_rank, h.lexical_rank) for h in hits[:COVERAGE_POOL]]
+        hits = sorted(pool, key=lambda h: (-h.score, h.clause_id)) + hits[COVERAGE_POOL:]
+    return hits[:k]
+
+
+SEARCHES = [
+    {},
+    {"mode": "dense"},
+    {"mode": "lexical"},
+    {"fusion": "weighted", "k": 30},
+    {"coverage_weight": 1.0, "lexical_terms": ("医院", "卫生健康委"), "k": 60},
+    {"docs": ("002", "004")},
+    {"years": ("2025", "2024")},
+    {"docs": ("000",), "years": ("2023",), "k": 3},
+    {"k": 500},
+]
+
+
+@pytest.mark.parametrize("options", SEARCHES)
+def test_search_equals_the_per_unit_loop(assistant, options):
+    questions = [q for q, _ in CASES] + ["湖州2024年CMI目标是多少？", "县域就诊率", "家庭医生签约覆盖率目标"]
+    options = dict(options)
+    k = options.pop("k", 20)
+    for q in questions:
+        got = assistant.searcher.search(q, k, **options)
+        assert got == _loop_search(assistant.searcher, q, k, **options), q
