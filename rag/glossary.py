@@ -85,7 +85,7 @@ def _needles(name: str) -> tuple[str, ...]:
     """Lowercase pieces every match of `name` contains: each word's stem, split at apostrophes
     (the pattern lets an apostrophe go missing)."""
     stems = (_word_parts(w)[0].lower() for w in name.split(" "))
-    return tuple(piece for stem in stems for piece in stem.split("'") if piece)
+    return tuple(sorted({piece for stem in stems for piece in stem.split("'") if piece}, key=len, reverse=True))
 
 
 def _index(names: dict[str, list[str]]) -> _Index:
@@ -117,7 +117,7 @@ def _expand(text: str, index: _Index, pattern: Callable[[str], re.Pattern[str]])
     check = _caseless(text)
     for i in _candidates(low, index):
         name, needles, zhs = index.rows[i]
-        if check and not all(n in low for n in needles):
+        if check and not all(map(low.__contains__, needles)):  # longest (rarest) needle first
             continue
         for m in pattern(name).finditer(text):
             if m.end() > m.start() and not any(taken[m.start() : m.end()]):

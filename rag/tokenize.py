@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ _STOP = set(
 # Intent cues: the chain reads intent from them; as search terms they only add noise
 # ("牵头" is in every 牵头医院). Dropped from queries, kept in documents.
 QUERY_STOP = set("牵头 单位 负责 部门 责任 目标 多少 达到 要求 谁 哪家 机构 lead leads responsible department target goal aim".split())
+RECENT_TEXTS = 256  # tokenised texts remembered (a question's few, not a whole eval's)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|‰)?")
 _TOKEN_OK = re.compile(r"[\w%‰]")
 
@@ -50,13 +52,19 @@ class Tokenizer:
         self.words = sorted({w for w in words if 2 <= len(w) <= 30 and " " not in w})
         for w in self.words:
             self._jieba.add_word(w, freq=50_000)
+        # One question's words are segmented several times (search, coverage, target matching)
+        # and glossary terms recur: keep the last few hundred texts' tokens.
+        self._recent = functools.lru_cache(maxsize=RECENT_TEXTS)(self._tokens)
 
     def query(self, text: str) -> list[str]:
         """Tokens of a question: as for documents, minus intent cue words."""
-        return [t for t in self(text) if t not in QUERY_STOP]
+        return [t for t in self._recent(text) if t not in QUERY_STOP]
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of `text`: search-mode jieba words, whole numbers with % attached, lowercase."""
+        return list(self._recent(text))
+
+    def _tokens(self, text: str) -> tuple[str, ...]:
         text = unicodedata.normalize("NFKC", text).lower()
         tokens: list[str] = []
         for piece in _split_numbers(text):
@@ -67,7 +75,7 @@ class Tokenizer:
                 w = w.strip()
                 if w and w not in _STOP and _TOKEN_OK.search(w):
                     tokens.append(w)
-        return tokens
+        return tuple(tokens)
 
 
 def _split_numbers(text: str) -> list[str]:

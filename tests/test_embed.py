@@ -193,3 +193,14 @@ def test_st_loads_and_encodes_offline(minilm, monkeypatch):
     _refuse_connections(monkeypatch)
     fresh = SentenceTransformerEmbeddings(minilm.model_dir, threads=2)
     np.testing.assert_allclose(fresh.encode([EN_Q]), minilm.encode([EN_Q]), atol=1e-6)
+
+
+def test_a_single_text_is_embedded_on_one_blas_thread(use):
+    """A question is embedded on one BLAS thread (robust on a busy 2-core machine), a batch on
+    the configured threads; the vectors agree to float rounding."""
+    texts = ["日间手术比例由哪个单位牵头？", "Which department leads medical service price reform?"]
+    batch = use.encode(texts)
+    assert use._get_model()._model.threads == use.threads
+    one = np.vstack([use.encode([t]) for t in texts])
+    assert use._get_model()._model.threads == 1
+    assert np.allclose(one, batch, atol=1e-5)

@@ -1,0 +1,25 @@
+"""The BM25 tokenizer: corpus terms kept whole, and its memory of recent texts."""
+
+from __future__ import annotations
+
+from rag.tokenize import RECENT_TEXTS, Tokenizer
+
+
+def test_corpus_terms_stay_whole_and_numbers_keep_their_sign():
+    t = Tokenizer(["省卫生健康委"])
+    assert "省卫生健康委" in t("由省卫生健康委牵头，达到45%以上")
+    assert "45%" in t("由省卫生健康委牵头，达到45%以上")
+    assert "牵头" not in t.query("由省卫生健康委牵头")  # an intent cue, not a search word
+
+
+def test_remembered_tokens_are_the_same_and_a_fresh_list_each_time():
+    t = Tokenizer(["省卫生健康委"])
+    text = "日间手术比例由哪个单位牵头？"
+    first = t(text)
+    first.append("changed by the caller")
+    assert t(text) == first[:-1]  # the caller's list is its own
+    others = [f"第{i}条任务" for i in range(RECENT_TEXTS + 10)]
+    for o in others:
+        t(o)
+    assert t(text) == first[:-1]  # forgotten and segmented again: the same tokens
+    assert Tokenizer(["省卫生健康委"])(text) == first[:-1]
