@@ -162,6 +162,7 @@ class Glossary:
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
     _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
+    _loose_with: dict[str, list[int]] = field(init=False, repr=False, compare=False)
     _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
     _phrase_words: dict[str, list[frozenset[str]]] = field(init=False, repr=False, compare=False)
 
@@ -185,6 +186,11 @@ class Glossary:
         loose = [(w, zh) for w, zh in loose if len(w) >= 3]  # two words are a phrase: expand_en
         df = Counter(w for words, _ in loose for w in words)
         object.__setattr__(self, "_loose", tuple(loose))
+        loose_with: dict[str, list[int]] = {}  # content word → the names that have it
+        for i, (words, _) in enumerate(loose):
+            for w in words:
+                loose_with.setdefault(w, []).append(i)
+        object.__setattr__(self, "_loose_with", loose_with)
         phrase_words: dict[str, list[frozenset[str]]] = {}
         for e in self.entries:
             phrase_words.setdefault(e.zh, []).extend(_content_words(p) for p in _en_phrases(e))
@@ -223,7 +229,8 @@ class Glossary:
         """
         return _expand(_en_text(question), self._en_index, _en_pattern)
 
-    def expand_en_loose(self, question: str, share: float = LOOSE_SHARE) -> list[str]:
+    def expand_en_loose(self, question: str, share: float = LOOSE_SHARE,
+                        exact: list[str] | None = None) -> list[str]:
         """Indicators and terms whose English name the question says in other words: nearly all
         of a name's content words (weighted by rarity) occur in it, in any order or inflection
         ("urban-rural resident insurance" for "urban-rural residents' medical insurance").
@@ -231,17 +238,19 @@ class Glossary:
         Args:
             question: an English question.
             share: the rarity-weighted share of a name's content words that must occur.
+            exact: what `expand_en(question)` gave, if the caller has it already.
         Returns:
             Canonical zh names, best-covered first, without the names `expand_en` finds.
         """
         asked = _content_words(_en_text(question))
-        exact = set(self.expand_en(question))
+        exact = set(self.expand_en(question) if exact is None else exact)
         # Words an exact name already explains ("national regional medical centres") do not make
         # a second, looser name ("national medical centre").
         said = {w for zh in exact for words in self._phrase_words.get(zh, ()) if words <= asked for w in words}
         best: dict[str, float] = {}
-        for words, zh in self._loose if asked else ():
-            if zh in exact or len(words & asked) < 3 or words & asked <= said:
+        shared = Counter(i for w in asked for i in self._loose_with.get(w, ()))
+        for words, zh in (self._loose[i] for i, n in shared.items() if n >= 3):
+            if zh in exact or words & asked <= said:
                 continue
             got = sum(self._word_idf[w] for w in words & asked) / sum(self._word_idf[w] for w in words)
             if got >= share and got > best.get(zh, 0.0):

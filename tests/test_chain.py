@@ -245,3 +245,34 @@ def test_a_running_text_lead_answers_only_for_its_own_task(assistant):
     assert a.lead_unit == "浙大儿院", a.answer
     b = _verified(assistant, assistant.ask("Which hospital is the base for the national prenatal diagnosis centre?"))
     assert b.lead_unit == "浙江大学医学院附属妇产科医院", b.answer
+
+
+def test_without_a_glossary_the_chain_still_answers(tmp_path, embedder):
+    import shutil
+    from pathlib import Path
+
+    from rag.chain import load_assistant
+
+    root = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", root)
+    (root / "glossary.tsv").unlink()
+    a = load_assistant(root, tmp_path / "index", embedder=embedder)
+    t = a.ask("省级三甲综合医院日间手术比例要达到多少？")
+    assert t.found and t.targets[0]["value"] == "25%", t.answer
+    assert a.ask("What is the day surgery share target?").question  # English: answered or refused, no crash
+
+
+def test_stages_are_traced_when_a_callback_handler_listens(assistant):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Names(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def on_chain_start(self, serialized, inputs, **kwargs):
+            self.seen.append(kwargs.get("name"))
+
+    h = Names()
+    a = assistant.chain.invoke({"question": "日间手术比例由哪个单位牵头？", "docs": (), "k": 8}, config={"callbacks": [h]})
+    assert a.lead_unit == "省卫生健康委"
+    assert h.seen[1:] == ["analyse", "retrieve", "answer", "generate"]
