@@ -21,7 +21,7 @@ from .analyse import MAX_QUESTION_CHARS, Query, analyse
 from .corpus import Corpus, load_corpus
 from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
-from .index import build_index, load_index
+from .index import build_index, load_index, parse_cache_dir
 from .model import Answer, Citation, Clause, Target
 from .parse import _REVIEW
 from .retrieve import Hit, Searcher
@@ -679,7 +679,7 @@ def load_assistant(
     """
     from .embed import load_embedder
 
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir, cache_dir=parse_cache_dir(index_dir))  # unchanged plans: not re-parsed
     embedder = embedder or load_embedder()
     glossary = _glossary(Path(corpus_dir))
     extra = glossary_words(glossary)

@@ -252,7 +252,12 @@ def test_loading_opens_only_checksummed_files_and_unpickles_nothing(small, embed
     finally:
         active[0] = False
     assert not [e for e in events if e[0].startswith("pickle.")], events
-    opened = {Path(p).name for e, p in events if e == "open"}
+    from rag.index import parse_cache_dir
+
+    cache = str(parse_cache_dir(idx))  # the parse cache: JSON entries that each carry a SHA-256
+    opened = {Path(p).name for e, p in events if e == "open" and not p.startswith(cache)}
+    cached = {Path(p).suffix for e, p in events if e == "open" and p.startswith(cache)}
     assert opened and opened <= {"CURRENT", "manifest.json", *_FILES}, opened
+    assert cached <= {".json", ""}, cached
     for f in _live(idx).iterdir():
         assert not f.read_bytes().startswith(b"\x80"), f  # no pickle stream under any name
