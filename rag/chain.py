@@ -587,11 +587,13 @@ class Assistant:
         asked_parties = [{k for k, pat in group.items() if pat.search(asked_for)} for group in _QUALIFIERS]
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
-            last = max((t.year for t in clause.targets if t.source == "table" and t.role == "target"), default="")
+            yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
+            last = max((t.year for t in clause.targets if (t.source == "table" or yearly) and t.role == "target"),
+                       default="")
             for t in clause.targets:
                 if q.years and t.year not in q.years:
                     continue
-                if not q.years and t.source == "table" and t.role == "target" and t.year != last:
+                if not q.years and (t.source == "table" or yearly) and t.role == "target" and t.year != last:
                     continue
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
                 if t.role != q.role and not (q.role == "target" and q.years):
@@ -642,10 +644,11 @@ class Assistant:
             key = self._indicator_tokens(best.indicator) & words
             same = self.glossary.canonical_zh(best.indicator)
             for s, t, c in scored[1:]:
-                if t.doc in {p.doc for p, _ in picked} or s < best_score - 3:
+                if t.doc in {p.doc for p, _ in picked}:
                     continue
-                if (key and key <= self._indicator_tokens(t.indicator)) or (
-                        same and self.glossary.canonical_zh(t.indicator) == same):
+                # The glossary's same indicator in another plan is listed wherever it ranked.
+                if (same and self.glossary.canonical_zh(t.indicator) == same) or (
+                        s >= best_score - 3 and key and key <= self._indicator_tokens(t.indicator)):
                     picked.append((t, c))
         cites, out = [], []
         for t, c in picked:
