@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from langchain_core.callbacks import CallbackManager
 from langchain_core.runnables import RunnableLambda
 
 from . import answer as A
@@ -92,13 +93,13 @@ class Conversation:
 
 
 class _Stage(RunnableLambda):
-    """A chain stage. With nobody tracing (no callback handlers), it calls its function directly:
+    """A chain stage. With nobody tracing (no callback handler, no tracing hook), it calls its function directly:
     RunnableLambda inspects the function's signature on every call, ~0.15 ms a stage, a fifth of
     a warm answer. With a handler (a tracer, LangSmith), it is a RunnableLambda, traced as one."""
 
     def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
         callbacks = (config or {}).get("callbacks")
-        if callbacks and (not hasattr(callbacks, "handlers") or callbacks.handlers):
+        if callbacks is not None and CallbackManager.configure(callbacks).handlers:  # incl. hooks
             return super().invoke(input, config, **kwargs)
         return self.func(input)
 
@@ -225,7 +226,11 @@ class Assistant:
                 f"{MAX_QUESTION_CHARS:,} — ask one question at a time"
             )
         state = {"question": question, "docs": tuple(docs or ()), "k": k, "history": history}
-        ans: Answer = self.chain.invoke(state)
+        steps = getattr(self.chain, "steps", None)
+        if steps is None or CallbackManager.configure().handlers:
+            ans: Answer = self.chain.invoke(state)  # someone traces (LangSmith, collect_runs): stage by stage
+        else:  # the same stages in order, without the sequence's per-call callback set-up (~0.5 ms)
+            ans = functools.reduce(lambda x, step: step.invoke(x), steps, state)
         if history is not None:
             history.append(Turn(ans.slots["query"], tuple(c.clause_id for c in ans.citations), question))
         return ans

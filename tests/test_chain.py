@@ -278,3 +278,13 @@ def test_stages_are_traced_when_a_callback_handler_listens(assistant):
     a = assistant.chain.invoke({"question": "日间手术比例由哪个单位牵头？", "docs": (), "k": 8}, config={"callbacks": [h]})
     assert a.lead_unit == "省卫生健康委"
     assert h.seen[1:] == ["analyse", "retrieve", "answer", "generate"]
+
+
+def test_ask_is_traced_through_the_chain_when_langchain_collects_runs(assistant):
+    from langchain_core.tracers.context import collect_runs
+
+    with collect_runs() as cb:
+        a = assistant.ask("日间手术比例由哪个单位牵头？")
+    assert a.lead_unit == "省卫生健康委"
+    names = {r.name for run in cb.traced_runs for r in [run, *run.child_runs]}
+    assert {"analyse", "retrieve", "answer", "generate"} <= names, names
