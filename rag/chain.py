@@ -24,7 +24,6 @@ from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
 from .index import build_index, load_index, parse_cache_dir
 from .model import Answer, Citation, Clause, Target
-from .parse import _REVIEW
 from .retrieve import Hit, Searcher
 from .units import user_words
 
@@ -369,7 +368,7 @@ class Assistant:
             if q.intent != "target" or base["slots"].get("other_party") or not (
                 hits and self.searcher.coverage([w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)],
                                                 hits[0].clause_id) >= GENERAL_FALLBACK
-                and not (q.role == "target" and not q.years and self._is_review(self.clauses[hits[0].clause_id]))
+                and not (q.role == "target" and not q.years and self.clauses[hits[0].clause_id].review)
                 and all(y in self.clauses[hits[0].clause_id].text for y in q.years)  # "2019年…": the year must be there
             ):
                 return refuse()
@@ -397,11 +396,6 @@ class Assistant:
             if want and (have or want & _EXPLICIT) and not want & have:
                 return True
         return False
-
-    def _is_review(self, clause: Clause) -> bool:
-        """A clause under 现实基础/发展成效: what was achieved, not what is planned."""
-        ids = ["/".join((clause.doc, *clause.path[:i])) for i in range(1, len(clause.path) + 1)]
-        return any(_REVIEW.search(self.clauses[i].title) for i in ids if i in self.clauses)
 
     @staticmethod
     def _is_count(t: Target) -> bool:

@@ -113,6 +113,7 @@ class Clause:
     row: TableRow | None = None
     task: TaskRow | None = None
     line: int = 0  # first source line (1-based) in the corpus file
+    review: bool = False  # under 现实基础/发展成效: what was achieved, not what is planned
 
     @property
     def lead_unit(self) -> str:

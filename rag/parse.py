@@ -197,6 +197,7 @@ def _clause_from_node(
         targets=targets,
         notes=notes,
         line=node.first.no,
+        review=review,
     )
     return clause, standing
 

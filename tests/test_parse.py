@@ -143,6 +143,8 @@ def test_004_goals_and_results(clauses):
     assert ("居民人均期望寿命", "以上", "83岁", "2025") in _targets(clauses["004/二/（三）/—1"])
     review = clauses["004/一/（一）/—1"].targets
     assert review and all(t.role == "result" for t in review)
+    assert clauses["004/一/（一）/—1"].review and clauses["003/一/（一）"].review  # 发展成效 / 现实基础
+    assert not clauses["004/二/（三）/—1"].review
     assert ("县域就诊率", "以上", "90%", "2025") in _targets(clauses["004/三/（三）/10"])
 
 
