@@ -449,9 +449,10 @@ class Assistant:
             if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
                 continue
             group = self._inline_group(clause, q, set(asked))
-            if group and not clause.units and self._share(asked, group[1].inline_leads[0][1]) < (
-                    INLINE_SHARE * self.searcher.coverage(asked, clause.id)):
-                continue  # the clause's only lead is for another of its tasks (产前诊断中心, not 儿童区域医疗中心)
+            if group and not clause.units:  # its only lead may be for another of its tasks
+                said = set(self.searcher.tokenizer(group[1].inline_leads[0][1]))
+                if self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id):
+                    continue  # (产前诊断中心, not 儿童区域医疗中心)
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group
             else:
@@ -472,13 +473,6 @@ class Assistant:
                           units_en=tuple(self.en(u) or u for u in units),
                           citations=tuple(cites), **base)
         return None
-
-    def _share(self, asked: Sequence[str], text: str) -> float:
-        """IDF-weighted share of the asked words that occur in `text`."""
-        want = {w for w in asked if self.searcher.idf(w)}
-        have = want & set(self.searcher.tokenizer(text))
-        total = sum(self.searcher.idf(w) for w in want)
-        return sum(self.searcher.idf(w) for w in have) / total if total else 0.0
 
     def _inline_group(self, clause: Clause, q: Query, words: set[str]) -> tuple[tuple[str, ...], Clause] | None:
         """The units a clause charges in running text with the task the question names.

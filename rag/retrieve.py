@@ -142,10 +142,13 @@ class Searcher:
 
     def coverage(self, tokens: Sequence[str], clause_id: str) -> float:
         """IDF-weighted share of the distinct query tokens that occur anywhere in the clause."""
+        return self.share(tokens, self._clause_tokens.get(clause_id, set()))
+
+    def share(self, tokens: Sequence[str], have: set[str] | frozenset[str]) -> float:
+        """IDF-weighted share of the distinct query tokens (those any clause has) that are in `have`."""
         want = {t for t in tokens if t in self._idf}
         if not want:
             return 0.0
-        have = self._clause_tokens.get(clause_id, set())
         return sum(self._idf[t] for t in want & have) / sum(self._idf[t] for t in want)
 
     def search(
