@@ -184,6 +184,7 @@ class Assistant:
             a for e in glossary.terms() if e.kind == "region" for a in e.zh_aliases
         } | {"省里", "省级", "全市", "市里"}
         self._target_tokens = functools.lru_cache(maxsize=8192)(self._target_context)
+        self._target_parties = functools.lru_cache(maxsize=8192)(self._parties)
         self.chain = (
             _Stage(self._analyse, name="analyse")
             | _Stage(self._retrieve, name="retrieve")
@@ -362,15 +363,7 @@ class Assistant:
                      else self._targets(q, ranked, hits, base))
             if found:
                 return found
-            # No stated target fits, but one clause covers nearly all the question asks
-            # ("总预算多少钱"): quote it rather than refuse. (Not for "who": a clause without a unit
-            # list that merely mentions the topic would read as an answer.)
-            if q.intent != "target" or base["slots"].get("other_party") or not (
-                hits and self.searcher.coverage([w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)],
-                                                hits[0].clause_id) >= GENERAL_FALLBACK
-                and not (q.role == "target" and not q.years and self.clauses[hits[0].clause_id].review)
-                and all(y in self.clauses[hits[0].clause_id].text for y in q.years)  # "2019年…": the year must be there
-            ):
+            if q.intent != "target" or base["slots"].get("other_party") or not self._quotable(q, hits, base):
                 return refuse()
         meta = self._meta(q, base, structural)
         if meta:
@@ -383,19 +376,39 @@ class Assistant:
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
 
+    def _quotable(self, q: Query, hits: list[Hit], base: dict[str, Any]) -> bool:
+        """No stated target fits, but the top clause covers nearly all the question asks
+        ("总预算多少钱"): quote it rather than refuse — unless it reports past results (现实基础)
+        for a question about a plan, or lacks the year asked ("2019年…"). (Not for "who": a clause
+        without a unit list that merely mentions the topic would read as an answer.)"""
+        if not hits:
+            return False
+        top = self.clauses[hits[0].clause_id]
+        asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)]
+        return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
+                and not (q.role == "target" and not q.years and top.review)
+                and all(y in top.text for y in q.years))
+
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
         return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
 
     def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
         """The question names a tier or ownership (县级, 民营) and the target names only others."""
-        label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
-        phrase = label.group(1) if label else f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
-        for group, want in zip(_QUALIFIERS, asked, strict=True):
-            have = {k for k, pat in group.items() if pat.search(phrase)}
+        for want, have in zip(asked, self._target_parties(t), strict=True):
             if want and (have or want & _EXPLICIT) and not want & have:
                 return True
         return False
+
+    def _parties(self, t: Target) -> tuple[frozenset[str], ...]:
+        """The tiers and ownerships a target names, per `_QUALIFIERS` group (cached per target)."""
+        label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
+        phrase = label.group(1) if label else f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
+        return tuple(frozenset(k for k, pat in group.items() if pat.search(phrase)) for group in _QUALIFIERS)
+
+    @staticmethod
+    def _asked_parties(text: str) -> list[set[str]]:
+        return [{k for k, pat in group.items() if pat.search(text)} for group in _QUALIFIERS]
 
     @staticmethod
     def _is_count(t: Target) -> bool:
@@ -570,14 +583,14 @@ class Assistant:
         # What the question names (its words and its glossary names) counts in full; the other
         # written forms of those names (名中医 → 全国名中医, 省级名中医) count ALIAS_WEIGHT, unless
         # the question writes one of them ("省级名中医": not 全国名中医).
-        named = self._words(" ".join((q.topic, *canonical)))
+        asked_for = " ".join((q.topic, *canonical))
+        named = self._words(asked_for)
         words = set(named)
         for term in canonical:  # the forms the question writes, else all of them
             forms = self._zh_forms.get(term, (term,))
             words |= self._words(" ".join([f for f in forms if f in q.text] or forms))
         wants_count = bool(_HOW_MANY.search(q.text))
-        asked_for = " ".join((q.topic, *canonical))
-        asked_parties = [{k for k, pat in group.items() if pat.search(asked_for)} for group in _QUALIFIERS]
+        asked_parties = self._asked_parties(asked_for)
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -623,8 +636,8 @@ class Assistant:
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
         for term in canonical:
-            if any(self._words(f) <= context for f in self._zh_forms.get(term, ())):
-                covered |= asked & self._words(term)
+            if any(self._indicator_tokens(f) <= context for f in self._zh_forms.get(term, ())):
+                covered |= asked & self._indicator_tokens(term)  # glossary names: fixed text, cached
         if weight:
             match = sum(idf(w) for w in covered) / weight
         else:  # no word of the question is in the plans: only a close semantic match will do
