@@ -56,10 +56,13 @@ def score(item: dict[str, Any], ans: dict[str, Any]) -> bool:
     return False
 
 
-def _rank(item: dict[str, Any], ans: dict[str, Any]) -> int | None:
+def _rank(item: dict[str, Any], ans: dict[str, Any], clauses: dict[str, Any] | None = None) -> int | None:
+    """Rank of the gold clause among the retrieved ones; with `clauses`, of the first clause that
+    is the gold one or states the gold figure (`states_gold`)."""
     ids = [r["clause_id"] for r in ans.get("retrieval", [])]
     gold = item.get("clause_id")
-    return ids.index(gold) + 1 if gold in ids else None
+    return next((i for i, c in enumerate(ids, 1)
+                 if c == gold or (clauses is not None and states_gold(clauses[c], item["gold"]))), None)
 
 
 def states_gold(clause: Any, gold: dict[str, Any]) -> bool:
@@ -67,12 +70,6 @@ def states_gold(clause: Any, gold: dict[str, Any]) -> bool:
     in the running text and again in an indicator table has two right clauses."""
     number, year = gold.get("number"), gold.get("year")
     return bool(number) and any(t.number == number and t.year == year for t in clause.targets)
-
-
-def _fact_rank(item: dict[str, Any], ans: dict[str, Any], clauses: dict[str, Any]) -> int | None:
-    ids = [r["clause_id"] for r in ans.get("retrieval", [])]
-    gold = item.get("clause_id")
-    return next((i for i, c in enumerate(ids, 1) if c == gold or states_gold(clauses[c], item["gold"])), None)
 
 
 def run(
@@ -94,7 +91,7 @@ def run(
         results.append({
             "id": item["id"], "split": item["split"], "lang": item["lang"], "kind": item["kind"],
             "question": item["question"], "gold": item["gold"], "clause_id": item.get("clause_id", ""),
-            "pass": score(item, ans), "rank": _rank(item, ans), "fact_rank": _fact_rank(item, ans, clauses),
+            "pass": score(item, ans), "rank": _rank(item, ans), "fact_rank": _rank(item, ans, clauses),
             "cited_gold": item.get("clause_id") in cited,
             "found": ans["found"], "answer": ans["answer"], "lead_unit": ans["lead_unit"],
             "units": ans["units"], "targets": ans["targets"], "citations": len(cited),
