@@ -181,9 +181,13 @@ class Glossary:
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
         object.__setattr__(self, "_zh_index", _index(alias_of))
-        loose = [(_content_words(p), e.zh) for e in self.entries if e.kind in ("indicator", "term")
-                 for p in _en_phrases(e)]
-        loose = [(w, zh) for w, zh in loose if len(w) >= 3]  # two words are a phrase: expand_en
+        phrase_words: dict[str, list[frozenset[str]]] = {}  # zh → content words of each English name
+        loose: list[tuple[frozenset[str], str]] = []  # indicator and term names of 3+ content words
+        for e in self.entries:
+            said = [_content_words(p) for p in _en_phrases(e)]
+            phrase_words.setdefault(e.zh, []).extend(said)
+            if e.kind in ("indicator", "term"):
+                loose += [(w, e.zh) for w in said if len(w) >= 3]  # two words are a phrase: expand_en
         df = Counter(w for words, _ in loose for w in words)
         object.__setattr__(self, "_loose", tuple(loose))
         loose_with: dict[str, list[int]] = {}  # content word → the names that have it
@@ -191,9 +195,6 @@ class Glossary:
             for w in words:
                 loose_with.setdefault(w, []).append(i)
         object.__setattr__(self, "_loose_with", loose_with)
-        phrase_words: dict[str, list[frozenset[str]]] = {}
-        for e in self.entries:
-            phrase_words.setdefault(e.zh, []).extend(_content_words(p) for p in _en_phrases(e))
         object.__setattr__(self, "_phrase_words", phrase_words)
         object.__setattr__(self, "_word_idf", {w: math.log(1 + len(loose) / c) for w, c in df.items()})
 
