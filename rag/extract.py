@@ -320,7 +320,7 @@ _LIST_NOUN = re.compile(r"^.*?(?:医院|卫生院|机构|中心)")
 def _earlier_items(before: str, n: int) -> list[str]:
     """The n-item list an earlier sub-sentence names ("加强县级二甲以上和省市三级综合医院的重症学科
     建设，…比例分别达到4%、8%"): nearest sub-sentence first, the phrase before its first 的."""
-    for part in reversed(re.split(r"[，,：:]", re.sub(r"[（(][^（）()]*[）)]", "", before))):
+    for part in reversed(re.split(r"[，,：:]", _BRACKETED.sub("", before))):
         phrase = _LIST_VERB.sub("", part.split("的")[0].split("分别")[0])
         items = [x for x in re.split(r"、|和|及", phrase) if x]
         if len(items) == n:
