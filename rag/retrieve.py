@@ -6,7 +6,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import bm25s
@@ -144,6 +144,15 @@ class Searcher:
         """IDF-weighted share of the distinct query tokens that occur anywhere in the clause."""
         return self.share(tokens, self._clause_tokens.get(clause_id, set()))
 
+    def coverages(self, tokens: Sequence[str], clause_ids: Sequence[str]) -> list[float]:
+        """`coverage` of each clause, the query's distinct tokens and their weight found once."""
+        want = {t for t in tokens if t in self._idf}
+        if not want:
+            return [0.0] * len(clause_ids)
+        idf, clause_tokens, empty = self._idf, self._clause_tokens, frozenset()
+        total = sum(idf[t] for t in want)
+        return [sum(idf[t] for t in want & clause_tokens.get(c, empty)) / total for c in clause_ids]
+
     def share(self, tokens: Sequence[str], have: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the distinct query tokens (those any clause has) that are in `have`."""
         want = {t for t in tokens if t in self._idf}
@@ -213,14 +222,8 @@ class Searcher:
                 ids = ids[allowed[ids]]
             lex = _best_per_clause(ids, scores[ids], self._unit_clause)
         # Only the hits that can be returned are made: coverage re-orders the top COVERAGE_POOL.
-        hits = self._fuse(dense, lex, fusion, weights, max(k, COVERAGE_POOL) if coverage_weight > 0 else k)
-        if coverage_weight > 0 and hits:
-            top = hits[0].score or 1.0
-            pool = [
-                replace(h, score=h.score / top + coverage_weight * self.coverage(cover, h.clause_id))
-                for h in hits[:COVERAGE_POOL]
-            ]
-            hits = sorted(pool, key=lambda h: (-h.score, h.clause_id)) + hits[COVERAGE_POOL:]
+        hits = self._fuse(dense, lex, fusion, weights, max(k, COVERAGE_POOL) if coverage_weight > 0 else k,
+                          cover if coverage_weight > 0 else None, coverage_weight)
         return hits[:k]
 
     def _allowed(self, docs: Sequence[str] | None, years: Sequence[str] | None) -> np.ndarray | None:
@@ -237,8 +240,11 @@ class Searcher:
                 allowed &= mask
         return allowed
 
-    def _fuse(self, dense: _Ranking, lex: _Ranking, fusion: str, weights: tuple[float, float], top: int) -> list[Hit]:
-        """The `top` clauses of both rankings fused, best first (ties by clause id)."""
+    def _fuse(self, dense: _Ranking, lex: _Ranking, fusion: str, weights: tuple[float, float], top: int,
+              cover: Sequence[str] | None = None, coverage_weight: float = 0.0) -> list[Hit]:
+        """The `top` clauses of both rankings fused, best first (ties by clause id). With `cover`,
+        the first COVERAGE_POOL are re-scored as fused/best + coverage_weight × coverage(cover)
+        and re-ordered."""
         cand = np.union1d(dense.clauses, lex.clauses)
         dp, lp = _places(cand, dense), _places(cand, lex)
         has_d, has_l = dp >= 0, lp >= 0
@@ -255,13 +261,24 @@ class Searcher:
         if len(cand) > top:  # every clause scoring at least the top-th best (ties included)
             pick = np.flatnonzero(fused >= np.partition(fused, len(cand) - top)[len(cand) - top])
         pick = pick[np.lexsort((self._clause_key[cand[pick]], -fused[pick]))][:top]
+        order = pick.tolist()
+        ids = [self._clause_ids[c] for c in cand[pick].tolist()]
+        scores = fused[pick].tolist()
+        if cover is not None and order:
+            best, pool = scores[0] or 1.0, min(len(order), COVERAGE_POOL)
+            shares = self.coverages(cover, ids[:pool])
+            scores[:pool] = [scores[j] / best + coverage_weight * shares[j] for j in range(pool)]
+            first = sorted(range(pool), key=lambda j: (-scores[j], ids[j]))
+            order[:pool], ids[:pool], scores[:pool] = ([xs[j] for j in first] for xs in (order, ids, scores))
+        dl, ll = d_score[order].tolist(), l_score[order].tolist()
+        dpl, lpl = dp[order].tolist(), lp[order].tolist()
         hits = []
-        for i in pick.tolist():
-            d, lx = float(d_score[i]), float(l_score[i])
-            d_unit = int(dense.units[dp[i]]) if has_d[i] else -1
-            unit_i = d_unit if d_unit >= 0 and (not has_l[i] or d >= 0.5) else int(lex.units[lp[i]])
-            hits.append(Hit(self._clause_ids[cand[i]], float(fused[i]), self.units[unit_i], d, lx,
-                            int(dp[i]) + 1 if has_d[i] else None, int(lp[i]) + 1 if has_l[i] else None))
+        for j, cid in enumerate(ids):
+            d, lx, di, li = dl[j], ll[j], dpl[j], lpl[j]
+            d_unit = int(dense.units[di]) if di >= 0 else -1
+            unit_i = d_unit if d_unit >= 0 and (li < 0 or d >= 0.5) else int(lex.units[li])
+            hits.append(Hit(cid, scores[j], self.units[unit_i], d, lx,
+                            di + 1 if di >= 0 else None, li + 1 if li >= 0 else None))
         return hits
 
 
