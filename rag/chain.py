@@ -391,7 +391,8 @@ class Assistant:
 
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
-        return self.searcher.tokenizer.query(q.topic) + [t for x in terms for t in self.searcher.tokenizer.query(x)]
+        tok = self.searcher.tokenizer
+        return tok.query(q.topic) + [t for x in terms for t in tok.query(x, fixed=True)]
 
     def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
         """The question names a tier or ownership (县级, 民营) and the target names only others."""
@@ -426,7 +427,7 @@ class Assistant:
         indicator (which names this one) counts."""
         near = self._near(t, counting)
         same = self.glossary.canonical_zh(t.indicator) or ""  # the glossary's name for this indicator
-        return self._words(f"{t.indicator} {same} {near}")
+        return self._words(f"{t.indicator} {same} {near}", fixed=True)
 
     def _near(self, t: Target, counting: bool = False) -> str:
         """The phrase around a target's value, without the value; see `_target_context`. A
@@ -446,11 +447,11 @@ class Assistant:
             near = f"{clauses[j - 1]} {near}"
         return near.replace(t.value, " ")
 
-    def _words(self, text: str) -> frozenset[str]:
+    def _words(self, text: str, fixed: bool = False) -> frozenset[str]:
         """Words for matching a question with a target: jieba's search-mode words up to WORD_MAX
         characters. A whole glossary name is one long, rare token besides its parts; counted as
         well, it would outweigh the words that tell two indicators apart (床位 in 床位占比)."""
-        return frozenset(w for w in self.searcher.tokenizer(text) if len(w) <= WORD_MAX)
+        return frozenset(w for w in self.searcher.tokenizer(text, fixed=fixed) if len(w) <= WORD_MAX)
 
     def _cite(self, clause: Clause, quote: str) -> Citation | None:
         return A.cite(clause, self.docs[clause.doc], quote)
@@ -463,7 +464,7 @@ class Assistant:
                 continue
             group = self._inline_group(clause, q, set(asked))
             if group and not clause.units:  # its only lead may be for another of its tasks
-                said = set(self.searcher.tokenizer(group[1].inline_leads[0][1]))
+                said = set(self.searcher.tokenizer(group[1].inline_leads[0][1], fixed=True))
                 if self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id):
                     continue  # (产前诊断中心, not 儿童区域医疗中心)
             if group:  # the clause names its lead in running text: answer from that sentence
@@ -500,7 +501,7 @@ class Assistant:
             return None
 
         def overlap(text: str) -> int:
-            return len(words & set(self.searcher.tokenizer(text)))
+            return len(words & set(self.searcher.tokenizer(text, fixed=True)))
 
         scores = [overlap(scope) for _, _, scope in clause.inline_leads]
         best = max(range(len(scores)), key=lambda i: (scores[i], -i))
@@ -588,7 +589,7 @@ class Assistant:
         words = set(named)
         for term in canonical:  # the forms the question writes, else all of them
             forms = self._zh_forms.get(term, (term,))
-            words |= self._words(" ".join([f for f in forms if f in q.text] or forms))
+            words |= self._words(" ".join([f for f in forms if f in q.text] or forms), fixed=True)
         wants_count = bool(_HOW_MANY.search(q.text))
         asked_parties = self._asked_parties(asked_for)
         for rank, clause in enumerate(ranked[:TOP_K]):

@@ -212,9 +212,9 @@ class Searcher:
                 ids, sims = ids[allowed[ids]], sims[allowed[ids]]
             dense = _best_per_clause(ids, sims, self._unit_clause)
         asked = self.tokenizer.query(query)
-        tokens = asked + [t for term in lexical_terms for t in self.tokenizer.query(term)]
+        tokens = asked + [t for term in lexical_terms for t in self.tokenizer.query(term, fixed=True)]
         cover = tokens if coverage_terms is None else (
-            asked + [t for term in coverage_terms for t in self.tokenizer.query(term)])
+            asked + [t for term in coverage_terms for t in self.tokenizer.query(term, fixed=True)])
         if mode in ("hybrid", "lexical") and tokens:
             scores = self.bm25.get_scores(tokens)
             ids = np.flatnonzero(scores > 0)

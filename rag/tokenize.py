@@ -55,14 +55,28 @@ class Tokenizer:
         # One question's words are segmented several times (search, coverage, target matching)
         # and glossary terms recur: keep the last few hundred texts' tokens.
         self._recent = functools.lru_cache(maxsize=RECENT_TEXTS)(self._tokens)
+        # Text that comes from the corpus or the glossary (a term, a clause's lead sentence) is a
+        # bounded set that every question draws on: kept for the process's life.
+        self._fixed: dict[str, tuple[str, ...]] = {}
 
-    def query(self, text: str) -> list[str]:
-        """Tokens of a question: as for documents, minus intent cue words."""
-        return [t for t in self._recent(text) if t not in QUERY_STOP]
+    def query(self, text: str, *, fixed: bool = False) -> list[str]:
+        """Tokens of a question: as for documents, minus intent cue words. `fixed`: `text` is
+        from the corpus or the glossary, not the user (see `__call__`)."""
+        return [t for t in self._get(text, fixed) if t not in QUERY_STOP]
 
-    def __call__(self, text: str) -> list[str]:
-        """Tokens of `text`: search-mode jieba words, whole numbers with % attached, lowercase."""
-        return list(self._recent(text))
+    def __call__(self, text: str, *, fixed: bool = False) -> list[str]:
+        """Tokens of `text`: search-mode jieba words, whole numbers with % attached, lowercase.
+        `fixed`: `text` is from the corpus or the glossary; its tokens are kept for good, not
+        only among the last RECENT_TEXTS texts."""
+        return list(self._get(text, fixed))
+
+    def _get(self, text: str, fixed: bool) -> tuple[str, ...]:
+        if not fixed:
+            return self._recent(text)
+        tokens = self._fixed.get(text)
+        if tokens is None:
+            tokens = self._fixed[text] = self._tokens(text)
+        return tokens
 
     def _tokens(self, text: str) -> tuple[str, ...]:
         text = unicodedata.normalize("NFKC", text).lower()
