@@ -23,3 +23,19 @@ def test_remembered_tokens_are_the_same_and_a_fresh_list_each_time():
         t(o)
     assert t(text) == first[:-1]  # forgotten and segmented again: the same tokens
     assert Tokenizer(["省卫生健康委"])(text) == first[:-1]
+
+
+def test_fixed_text_is_kept_for_good_and_questions_are_not():
+    t = Tokenizer(["县域就诊率"])
+    term, question = "县域就诊率", "县域就诊率到2025年要达到多少？"
+    assert t.query(term, fixed=True) == t.query(term)  # the same tokens either way
+    assert t(question) == t(question, fixed=True)
+    for i in range(RECENT_TEXTS + 10):  # enough other texts to push both out of the recent ones
+        t(f"第{i}条任务")
+    calls = []
+    segment = t._tokens
+    t._tokens = lambda text: calls.append(text) or segment(text)
+    t._recent = __import__("functools").lru_cache(maxsize=RECENT_TEXTS)(t._tokens)
+    t.query(term, fixed=True)
+    t(question)
+    assert calls == [question]  # the term was kept; the question was segmented again
