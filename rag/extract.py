@@ -261,9 +261,13 @@ def extract_targets(
                 # "32家山区海岛县级医院…达到国家推荐标准": a count that opens a sub-sentence whose verb
                 # follows is how many must reach the goal.
                 leading = not sub[: m.start()].strip() and re.search(r"达到|实现", sub[m.end() :])
+                # "高标准建设…及心血管病、创伤、呼吸等6个专业类国家区域医疗中心": a count closing a
+                # list that a build verb opened is how many of the things named after it.
+                enumerated = bool(unit) and sub[: m.start()].endswith("等") and bool(
+                    _LIST_BUILD.search(sub[: m.start()]))
                 counted = unit and (
                     _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各|动态)$", "", sub[: m.start()]))
-                    or listed or leading or _PER_CAPITA.search(sub[: m.start()]))
+                    or listed or leading or enumerated or _PER_CAPITA.search(sub[: m.start()]))
                 prev_counted = bool(counted)
                 if not (pre or post or verb) and unit not in ("%", "‰") and not counted and not part_of:
                     continue  # "…救护车达到169辆，其中负压救护车49辆": a part of a goal is one too
@@ -280,7 +284,9 @@ def extract_targets(
                     if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
                         indicator = prev_indicator or indicator
                     prev_after = ""
-                    if after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
+                    if after and enumerated:
+                        indicator = prev_after = after  # the list's items are in the context
+                    elif after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
                         # "建设20家左右省级中医特色医院": the thing counted follows the number
                         indicator = f"{indicator}{after}" if indicator else after
                         prev_after = after
@@ -312,6 +318,7 @@ def extract_targets(
     return targets
 
 
+_LIST_BUILD = re.compile(rf"{_BUILD_VERB.pattern[:-1]}|发展")  # a build verb anywhere before a list
 _LIST_VERB = re.compile(
     r"^(?:全面|进一步|大力|加快|着力|持续|积极)*(?:加强|推进|推动|支持|提升|完善|强化|实施|开展|鼓励|引导|建设|发展|做强|做优)")
 _LIST_NOUN = re.compile(r"^.*?(?:医院|卫生院|机构|中心)")

@@ -173,3 +173,13 @@ def test_a_count_opening_a_goal_and_counts_after_more_verbs():
     assert got("争取入围1-2个国家级中医临床教学培训示范中心。") == [("入围国家级中医临床教学培训示范中心", "1-2个")]
     assert got("1000人口以上行政村的村卫生室设置率达到100%。") == [("1000人口以上行政村的村卫生室设置率", "100%")]
     assert got("实现5G院前急救信息化全覆盖。") == []  # 5G is a name
+
+
+def test_a_count_closing_a_list_a_build_verb_opened():
+    def got(text: str) -> list[tuple[str, str]]:
+        return [(t.indicator, t.value) for t in extract_targets(text, "x", "003", "2025")]
+
+    assert got("高标准建设传染病医学中心及心血管病、创伤、呼吸、妇产、儿童、癌症等6个专业类国家区域医疗中心。") == [
+        ("专业类国家区域医疗中心", "6个")]
+    assert got("优先发展人体器官移植、血液病、重症医学等10个医学重点培育专科（学科）。") == [("医学重点培育专科", "10个")]
+    assert got("浙医一院、浙医二院等10家省级医院成功承担建设任务。") == []  # no build verb opens the list
