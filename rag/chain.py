@@ -176,6 +176,11 @@ class Assistant:
         self._indicator_tokens = functools.lru_cache(maxsize=8192)(self._words)
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
                           for e in glossary.terms()}
+        # Every written form of each glossary indicator, longest first: the indicators a question names.
+        self._indicator_forms = sorted(
+            ((f, e.zh) for e in glossary.terms("indicator") for f in dict.fromkeys((e.zh, *e.zh_aliases))),
+            key=lambda x: (-len(x[0]), x[0]))
+        self._indicators = {e.zh for e in glossary.terms("indicator")}
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -269,7 +274,9 @@ class Assistant:
         # Exact English names first, then names said in other words ("urban-rural resident insurance").
         exact = self.glossary.expand_en(q.topic) if english else []
         terms = exact + self.glossary.expand_en_loose(q.topic, exact=exact) if english else []
-        terms += self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
+        aliases = self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
+        terms += aliases
+        state["named"] = exact + aliases  # names the question says, not looser guesses
         canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
         terms = list(dict.fromkeys(f for t in canonical for f in self._zh_forms.get(t, (t,))))
@@ -328,7 +335,7 @@ class Assistant:
         base = dict(question=state["question"], language=q.language, intent=q.intent,
                     retrieval=tuple(h.explain() for h in hits),
                     slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"],
-                           "canonical": state.get("canonical", state["terms"])})
+                           "canonical": state.get("canonical", state["terms"]), "named": state.get("named", [])})
         see_also = tuple(c for c in (self._cite(x, A.lead_sentence(x)) for x in ranked[:3]) if c)
 
         def refuse(reason: str = "") -> Answer:
@@ -363,7 +370,8 @@ class Assistant:
                      else self._targets(q, ranked, hits, base))
             if found:
                 return found
-            if q.intent != "target" or base["slots"].get("other_party") or not self._quotable(q, hits, base):
+            if q.intent != "target" or base["slots"].get("other_party") or base["slots"].get("other_indicator") \
+                    or not self._quotable(q, hits, base):
                 return refuse()
         meta = self._meta(q, base, structural)
         if meta:
@@ -388,6 +396,30 @@ class Assistant:
         return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
                 and not (q.role == "target" and not q.years and top.review)
                 and all(y in top.text for y in q.years))
+
+    def _named_indicators(self, q: Query, named: Sequence[str]) -> list[str]:
+        """Glossary indicators the question names: written out in it (any form, longest first,
+        a span taken once), or its exact English name."""
+        text, found = q.text, []
+        for form, zh in self._indicator_forms:
+            if form in text:
+                found.append(zh)
+                text = text.replace(form, "\0")
+        return list(dict.fromkeys(found + [n for n in named if n in self._indicators]))
+
+    def _measures(self, t: Target, clause: Clause, indicator: str, counting: bool) -> bool:
+        """The target may be this glossary indicator: its name is the indicator's, or one of the
+        indicator's forms, or all its words, are in the target's sentence or its clause's title
+        ("推进居民电子健康档案开放应用，开放率达到80%" for 居民电子健康档案开放率). Which of a
+        sentence's figures it is, the scoring decides."""
+        if self.glossary.canonical_zh(t.indicator) == indicator:
+            return True
+        forms = self._zh_forms.get(indicator, (indicator,))
+        if any(f in t.evidence or f in clause.title or f in t.indicator for f in forms):
+            return True
+        context = (self._target_tokens(t, counting) | self._indicator_tokens(clause.title)
+                   | self._indicator_tokens(t.evidence))
+        return any(self._indicator_tokens(f) <= context for f in forms)
 
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
@@ -624,6 +656,12 @@ class Assistant:
                                   citations=(c,), **base)
         if wants_count and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
+        indicators = self._named_indicators(q, base["slots"].get("named", ()))
+        if indicators and scored:
+            # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)
+            # does not answer it, however many other words the two share.
+            scored = [x for x in scored if any(self._measures(x[1], x[2], i, wants_count) for i in indicators)]
+            base["slots"]["other_indicator"] = not scored
         if not scored:
             return None
         scored.sort(key=lambda x: -x[0])
@@ -636,14 +674,16 @@ class Assistant:
         weight = sum(idf(w) for w in asked)
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
-        for term in canonical:
-            if any(self._indicator_tokens(f) <= context for f in self._zh_forms.get(term, ())):
+        for term in canonical:  # (a name the target's sentence writes: the "医学高峰" its list is under)
+            forms = self._zh_forms.get(term, ())
+            if any(f in best.evidence or self._indicator_tokens(f) <= context for f in forms):
                 covered |= asked & self._indicator_tokens(term)  # glossary names: fixed text, cached
         if weight:
             match = sum(idf(w) for w in covered) / weight
         else:  # no word of the question is in the plans: only a close semantic match will do
             match = 1.0 if hits and hits[0].dense >= CONFIDENT_DENSE else 0.0
         base["slots"]["target_match"] = round(match, 3)
+        base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None
         picked = [(best, best_clause)]

@@ -288,3 +288,19 @@ def test_ask_is_traced_through_the_chain_when_langchain_collects_runs(assistant)
     assert a.lead_unit == "省卫生健康委"
     names = {r.name for run in cb.traced_runs for r in [run, *run.child_runs]}
     assert {"analyse", "retrieve", "answer", "generate"} <= names, names
+
+
+def test_a_figure_of_another_indicator_does_not_answer_one_the_question_names(assistant):
+    # The Huzhou plan sets 四级手术比例 for its tertiary hospitals, not 日间手术占比.
+    a = _verified(assistant, assistant.ask("湖州的方案对三级公立医院日间手术占比有什么目标？"))
+    assert not a.found and not a.targets, a.answer
+    assert a.slots["other_indicator"]
+    b = _verified(assistant, assistant.ask("湖州三级公立医院四级手术比例2025年要达到多少？"))
+    assert b.found and b.targets[0]["value"] == "19%", b.answer
+
+
+def test_a_count_in_a_list_under_a_named_programme(assistant):
+    # "医学高峰" names the programme the list sits under, in the figure's sentence but outside its phrase.
+    a = _verified(assistant, assistant.ask("医学高峰计划要建设几个专业类国家区域医疗中心？"))
+    assert a.found and a.targets[0]["value"] == "6个", a.answer
+    assert a.citations[0].clause_id == "003/三/（三）/2"
