@@ -57,6 +57,8 @@ _QUALIFIERS = (
     {"province": re.compile("省级|省市|省属|省、市"), "city": re.compile("(?<!省)市级|市属"),
      "county": re.compile("县级|区县|县域"), "township": re.compile("乡镇"), "village": re.compile("村级")},
     {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
+    # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
+    {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
@@ -436,8 +438,13 @@ class Assistant:
     def _parties(self, t: Target) -> tuple[frozenset[str], ...]:
         """The tiers and ownerships a target names, per `_QUALIFIERS` group (cached per target)."""
         label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
-        phrase = label.group(1) if label else f"{t.indicator} {self._near(t)}" if t.source == "text" else t.indicator
-        return tuple(frozenset(k for k, pat in group.items() if pat.search(phrase)) for group in _QUALIFIERS)
+        near = self._near(t) if t.source == "text" and not label else ""
+        phrase = label.group(1) if label else f"{t.indicator} {near}" if t.source == "text" else t.indicator
+        # A phrase that names none of a group has the sentence's subject ("全市三级公立医院CMI达到1.1，
+        # 四级手术占比达到19%": the 19% is of the tertiary hospitals too).
+        subject = t.evidence[: max(t.evidence.find(t.value), 0)] if t.source == "text" else ""
+        return tuple(frozenset(k for k, pat in group.items() if pat.search(phrase))
+                     or frozenset(k for k, pat in group.items() if pat.search(subject)) for group in _QUALIFIERS)
 
     @staticmethod
     def _asked_parties(text: str) -> list[set[str]]:

@@ -304,3 +304,12 @@ def test_a_count_in_a_list_under_a_named_programme(assistant):
     a = _verified(assistant, assistant.ask("医学高峰计划要建设几个专业类国家区域医疗中心？"))
     assert a.found and a.targets[0]["value"] == "6个", a.answer
     assert a.citations[0].clause_id == "003/三/（三）/2"
+
+
+def test_a_tertiary_hospital_figure_does_not_answer_for_secondary_hospitals(assistant):
+    # 附件1's row and the running text (whose sentence opens with 全市三级公立医院) are both tertiary.
+    for question in ("湖州二级公立医院出院患者四级手术比例2024年目标是多少？", "湖州示范项目对二级公立医院四级手术占比有什么要求？"):
+        a = _verified(assistant, assistant.ask(question))
+        assert a.intent == "target" and not a.found and not a.targets, (question, a.answer)
+    b = _verified(assistant, assistant.ask("湖州三级公立医院出院患者四级手术比例2024年目标是多少？"))
+    assert b.targets[0]["value"] == "18.5%", b.answer
