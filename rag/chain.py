@@ -62,6 +62,7 @@ _QUALIFIERS = (
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
                     "十四 十四五 四五 十三五 规划 方案".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
@@ -183,6 +184,7 @@ class Assistant:
             ((f, e.zh) for e in glossary.terms("indicator") for f in dict.fromkeys((e.zh, *e.zh_aliases))),
             key=lambda x: (-len(x[0]), x[0]))
         self._indicators = {e.zh for e in glossary.terms("indicator")}
+        self._max_idf = max(self.searcher._idf.values(), default=0.0)
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -678,7 +680,10 @@ class Assistant:
         # Asked: each thing the question names once (not every alias's words); a name counts as
         # matched when any of its written forms is in the context.
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
-        weight = sum(idf(w) for w in asked)
+        # A Chinese word no clause uses (抗菌 in 抗菌药物使用强度) names something the plans never
+        # mention: it weighs as much as the rarest word they do.
+        unseen = {w for w in asked if not idf(w) and _HAN_WORD.fullmatch(w)}
+        weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
         for term in canonical:  # (a name the target's sentence writes: the "医学高峰" its list is under)

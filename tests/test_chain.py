@@ -313,3 +313,10 @@ def test_a_tertiary_hospital_figure_does_not_answer_for_secondary_hospitals(assi
         assert a.intent == "target" and not a.found and not a.targets, (question, a.answer)
     b = _verified(assistant, assistant.ask("湖州三级公立医院出院患者四级手术比例2024年目标是多少？"))
     assert b.targets[0]["value"] == "18.5%", b.answer
+
+
+def test_a_word_no_plan_uses_weighs_against_a_figure_without_it(assistant):
+    a = _verified(assistant, assistant.ask("湖州对三级公立医院抗菌药物使用强度定了什么目标？"))
+    assert not a.found and not a.targets, a.answer  # 抗菌, 强度: in no clause
+    b = _verified(assistant, assistant.ask("湖州家庭医生签约覆盖率具体要弄到多少呀？"))  # 弄, 呀: ignored
+    assert b.found and b.targets[0]["value"] == "46%", b.answer
