@@ -47,7 +47,7 @@ _FOLLOW = re.compile(
 )
 _YEAR = re.compile(r"(20\d\d)\s*年?")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
-_RESULT = re.compile(r"完成情况|实际完成|实际达到|完成了|actual|achieved|result", re.I)
+_RESULT = re.compile(r"完成情况|实际(?:完成|达到|做到|值|情况)|完成了|做到了|actual|achieved|result", re.I)
 
 # Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
 _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (

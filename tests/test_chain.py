@@ -320,3 +320,14 @@ def test_a_word_no_plan_uses_weighs_against_a_figure_without_it(assistant):
     assert not a.found and not a.targets, a.answer  # 抗菌, 强度: in no clause
     b = _verified(assistant, assistant.ask("湖州家庭医生签约覆盖率具体要弄到多少呀？"))  # 弄, 呀: ignored
     assert b.found and b.targets[0]["value"] == "46%", b.answer
+
+
+@pytest.mark.parametrize(("question", "role"), [
+    ("十三五期末绍兴慢性病规范化管理率实际做到多少了？", "result"),
+    ("2020年绍兴人均期望寿命实际值是多少？", "result"),
+    ("绍兴2020年人均期望寿命的目标是多少？", "target"),
+])
+def test_actual_figures_are_asked_as_results(question, role):
+    from rag.analyse import analyse
+
+    assert analyse(question).role == role
