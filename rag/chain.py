@@ -626,7 +626,9 @@ class Assistant:
         # written forms of those names (名中医 → 全国名中医, 省级名中医) count ALIAS_WEIGHT, unless
         # the question writes one of them ("省级名中医": not 全国名中医).
         asked_for = " ".join((q.topic, *canonical))
-        named = self._words(asked_for)
+        # = self._words(asked_for): jieba cuts at spaces, so the topic (segmented for the search
+        # already) and each glossary name (fixed text) are segmented on their own, not again.
+        named = self._words(q.topic).union(*(self._words(c, fixed=True) for c in canonical))
         words = set(named)
         for term in canonical:  # the forms the question writes, else all of them
             forms = self._zh_forms.get(term, (term,))
