@@ -40,6 +40,7 @@ TABLE_BONUS = 1.0
 LOOSENESS = 0.05
 ALIAS_WEIGHT = 0.5
 WORD_MAX = 4
+RAREST_MATCH = 0.6  # an English question's rarest named word missing: refuse below this (README "Refusals")
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
@@ -700,6 +701,12 @@ class Assistant:
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None
+        if q.script == "en" and match < RAREST_MATCH:
+            # An English question's Chinese words are its glossary names' only: when the rarest
+            # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.
+            rarest = max(asked, key=lambda w: (idf(w), w), default=None)
+            if rarest is not None and idf(rarest) > 0 and rarest not in covered:
+                return None
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:
             key = self._indicator_tokens(best.indicator) & words

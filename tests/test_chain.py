@@ -331,3 +331,11 @@ def test_actual_figures_are_asked_as_results(question, role):
     from rag.analyse import analyse
 
     assert analyse(question).role == role
+
+
+def test_an_english_question_whose_rarest_named_word_a_figure_lacks_is_refused(assistant):
+    # Huzhou's plan sets no 两癌 screening figure; its 电子病历 coverage only shares "coverage".
+    a = _verified(assistant, assistant.ask("What coverage target has Huzhou set for screening of the 'two cancers'?"))
+    assert not a.found and not a.targets, a.answer
+    b = _verified(assistant, assistant.ask("What's the 'two cancers' screening coverage target in Shaoxing?"))
+    assert b.found and b.targets[0]["value"] == "80%", b.answer
