@@ -4,9 +4,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,14 +32,20 @@ class Entry(NamedTuple):
     line: int = 0
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"[A-Za-z0-9']+")
+
+
 def _en_text(text: str) -> str:
     # NFKC folds （） and full-width digits; 〔〕 fold to () so both bracket styles match.
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "1,000" → "1000"
+    if not text.isascii():  # ASCII is NFKC already and has nothing to fold
+        text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return _THOUSANDS.sub("", text) if "," in text else text  # "1,000" → "1000"
 
 
 def _zh_key(text: str) -> str:
-    return re.sub(r"\s+", "", _en_text(text)).lower()
+    return _SPACES.sub("", _en_text(text)).lower()
 
 
 def _word_parts(word: str) -> tuple[str, str]:
@@ -75,10 +81,16 @@ def _en_phrases(entry: Entry) -> Iterator[str]:
 
 
 class _Index(NamedTuple):
-    """Names to look for, longest first, and two cheap tests that rule most of them out."""
+    """Names to look for, longest first, and cheap tests that rule most of them out."""
 
     rows: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (name, needles, canonical zh names)
+    leads: tuple[str, ...]  # what every match of the row starts with, as its needles are written
     by_prefix: dict[str, tuple[int, ...]]  # rows whose matches all contain this prefix (≤ 4 chars)
+    lengths: frozenset[int]  # of those prefixes
+    literal: bool  # names match only as written (zh): the name is the one needle
+    gram: int  # n: each row is filed once, under the n-character piece of its needles fewest rows
+    by_gram: dict[str, tuple[tuple[str, int], ...]]  # share, with a second piece (of another needle)
+    short: dict[str, tuple[int, ...]]  # rows with no needle of n characters, under their longest
 
 
 def _needles(name: str) -> tuple[str, ...]:
@@ -88,13 +100,36 @@ def _needles(name: str) -> tuple[str, ...]:
     return tuple(sorted({piece for stem in stems for piece in stem.split("'") if piece}, key=len, reverse=True))
 
 
-def _index(names: dict[str, list[str]]) -> _Index:
-    rows = sorted(((name, _needles(name), tuple(dict.fromkeys(zhs))) for name, zhs in names.items()),
-                  key=lambda row: (-len(row[0]), row[0]))
+def _index(names: dict[str, list[str]], literal: bool = False, gram: int = 3) -> _Index:
+    rows = sorted(((name, (name,) if literal else _needles(name), tuple(dict.fromkeys(zhs)))
+                   for name, zhs in names.items()), key=lambda row: (-len(row[0]), row[0]))
+    # A match starts with its first word's stem, up to any apostrophe ("" when that comes first).
+    leads = tuple(name if literal else _word_parts(name.split(" ")[0])[0].lower().split("'")[0]
+                  for name, _, _ in rows)
     by_prefix: dict[str, list[int]] = {}
-    for i, (name, _, _) in enumerate(rows):  # every match contains the prefix: most never compile
-        by_prefix.setdefault(_word_parts(name.split(" ")[0])[0].lower().split("'")[0][:4], []).append(i)
-    return _Index(tuple(rows), {p: tuple(ix) for p, ix in by_prefix.items()})
+    for i, lead in enumerate(leads):  # every match contains the prefix: most never compile
+        by_prefix.setdefault(lead[:4], []).append(i)
+
+    def grams(needles: Iterable[str]) -> set[str]:
+        return {nd[j : j + gram] for nd in needles for j in range(len(nd) - gram + 1)}
+
+    def rarest(ps: set[str]) -> str:
+        return min(ps, key=lambda p: (shared[p], p))
+
+    pieces = [grams(needles) for _, needles, _ in rows]
+    shared = Counter(p for ps in pieces for p in ps)
+    by_gram: dict[str, list[tuple[str, int]]] = {}
+    short: dict[str, list[int]] = {}
+    for i, ((_, needles, _), ps) in enumerate(zip(rows, pieces, strict=True)):
+        if ps:  # a piece of another needle is the better second test: less often next to the first
+            first = rarest(ps)
+            by_gram.setdefault(first, []).append(
+                (rarest(grams(nd for nd in needles if first not in nd) or (ps - {first}) or ps), i))
+        else:
+            short.setdefault(needles[0] if needles else "", []).append(i)
+    return _Index(tuple(rows), leads, {p: tuple(ix) for p, ix in by_prefix.items()},
+                  frozenset(map(len, by_prefix)), literal, gram,
+                  {g: tuple(ix) for g, ix in by_gram.items()}, {nd: tuple(ix) for nd, ix in short.items()})
 
 
 def _caseless(text: str) -> bool:
@@ -105,21 +140,35 @@ def _caseless(text: str) -> bool:
 
 def _candidates(low: str, index: _Index) -> list[int]:
     """Rows, in index order, whose prefix occurs in the lowercased text."""
-    lengths = {len(p) for p in index.by_prefix}
-    grams = {low[i : i + n] for n in lengths for i in range(len(low) - n + 1)}
+    grams = {low[i : i + n] for n in index.lengths for i in range(len(low) - n + 1)}
     return sorted(i for g in grams & index.by_prefix.keys() for i in index.by_prefix[g])
+
+
+def _with_needles(low: str, index: _Index) -> list[int]:
+    """Rows, in index order, whose needles all occur in `low`: those filed under one of its
+    n-grams (each row is filed once) whose second piece it also has, then the full needle test."""
+    n, rows = index.gram, index.rows
+    grams = {low[i : i + n] for i in range(len(low) - n + 1)}
+    found = [i for g in grams & index.by_gram.keys() for second, i in index.by_gram[g] if second in grams]
+    found += [i for needle, ix in index.short.items() if needle in low for i in ix]
+    return sorted(i for i in found if all(map(low.__contains__, rows[i][1])))  # longest (rarest) needle first
 
 
 def _expand(text: str, index: _Index, pattern: Callable[[str], re.Pattern[str]]) -> list[str]:
     # Longest name first; a span matched once is not matched again by a shorter name. A name
-    # whose needles are not all in the text cannot match, so its pattern is not run.
+    # whose needles are not all in the text cannot match, so its pattern is not run. That test
+    # holds only where lowercasing folds as the regex does; elsewhere the prefix alone decides.
     low, taken, hits = text.lower(), [False] * len(text), []
-    check = _caseless(text)
-    for i in _candidates(low, index):
-        name, needles, zhs = index.rows[i]
-        if check and not all(map(low.__contains__, needles)):  # longest (rarest) needle first
-            continue
-        for m in pattern(name).finditer(text):
+    if index.literal or _caseless(text):
+        # Where needles show as written, no match starts before its lead first does: the
+        # regex need not scan the text before that.
+        seen = text if index.literal else low
+        found = [(i, seen.find(index.leads[i])) for i in _with_needles(seen, index)]
+    else:
+        found = [(i, 0) for i in _candidates(low, index)]
+    for i, start in found:
+        name, _, zhs = index.rows[i]
+        for m in pattern(name).finditer(text, start):
             if m.end() > m.start() and not any(taken[m.start() : m.end()]):
                 taken[m.start() : m.end()] = [True] * (m.end() - m.start())
                 hits.append((m.start(), zhs))
@@ -138,6 +187,7 @@ _SAME = {"centre": "center", "programme": "program", "modernisation": "moderniza
          "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
 
 
+@lru_cache(maxsize=1 << 14)  # a question's words are mostly the glossary's: stem each once
 def _stem(word: str) -> str:
     w = word.lower().removesuffix("'s").removesuffix("'")
     w = _SAME.get(w, w)
@@ -150,7 +200,7 @@ def _stem(word: str) -> str:
 
 def _content_words(text: str) -> frozenset[str]:
     """Lower-case stems of the words that carry meaning ("the ICU beds" → {"icu", "bed"})."""
-    return frozenset(s for w in re.findall(r"[A-Za-z0-9']+", text) if (s := _stem(w)) not in _STOP and s)
+    return frozenset(s for w in _WORDS.findall(text) if (s := _stem(w)) not in _STOP and s)
 
 
 @dataclass(frozen=True)
@@ -162,8 +212,9 @@ class Glossary:
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
     _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
-    _loose_with: dict[str, list[int]] = field(init=False, repr=False, compare=False)
+    _loose_with: dict[str, int] = field(init=False, repr=False, compare=False)
     _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
+    _loose_idf: tuple[float, ...] = field(init=False, repr=False, compare=False)  # a name's whole weight
     _phrase_words: dict[str, list[frozenset[str]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -180,7 +231,7 @@ class Glossary:
         alias_of = {k: [e.zh for e in v if _zh_key(e.zh) != k] for k, v in by_name.items()}
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
-        object.__setattr__(self, "_zh_index", _index(alias_of))
+        object.__setattr__(self, "_zh_index", _index(alias_of, literal=True, gram=2))
         phrase_words: dict[str, list[frozenset[str]]] = {}  # zh → content words of each English name
         loose: list[tuple[frozenset[str], str]] = []  # indicator and term names of 3+ content words
         for e in self.entries:
@@ -190,13 +241,16 @@ class Glossary:
                 loose += [(w, e.zh) for w in said if len(w) >= 3]  # two words are a phrase: expand_en
         df = Counter(w for words, _ in loose for w in words)
         object.__setattr__(self, "_loose", tuple(loose))
-        loose_with: dict[str, list[int]] = {}  # content word → the names that have it
+        loose_with: dict[str, int] = {}  # content word → the names that have it, as bit i set
         for i, (words, _) in enumerate(loose):
             for w in words:
-                loose_with.setdefault(w, []).append(i)
+                loose_with[w] = loose_with.get(w, 0) | 1 << i
         object.__setattr__(self, "_loose_with", loose_with)
         object.__setattr__(self, "_phrase_words", phrase_words)
         object.__setattr__(self, "_word_idf", {w: math.log(1 + len(loose) / c) for w, c in df.items()})
+        # Summed once per name, over the same set in the same order as a per-question sum would be.
+        whole = tuple(sum(self._word_idf[w] for w in words) for words, _ in loose)
+        object.__setattr__(self, "_loose_idf", whole)
 
     def en(self, zh: str) -> str | None:
         """English name for a Chinese unit, indicator, term, region or plan.
@@ -243,20 +297,39 @@ class Glossary:
         Returns:
             Canonical zh names, best-covered first, without the names `expand_en` finds.
         """
-        asked = _content_words(_en_text(question))
-        exact = set(self.expand_en(question) if exact is None else exact)
+        text = _en_text(question)
+        asked = _content_words(text)
+        exact = set(_expand(text, self._en_index, _en_pattern) if exact is None else exact)
         # Words an exact name already explains ("national regional medical centres") do not make
         # a second, looser name ("national medical centre").
         said = {w for zh in exact for words in self._phrase_words.get(zh, ()) if words <= asked for w in words}
         best: dict[str, float] = {}
-        shared = Counter(i for w in asked for i in self._loose_with.get(w, ()))
-        for words, zh in (self._loose[i] for i, n in shared.items() if n >= 3):
-            if zh in exact or words & asked <= said:
+        for i in self._sharing_three(asked):
+            words, zh = self._loose[i]
+            if zh in exact or (common := words & asked) <= said:
                 continue
-            got = sum(self._word_idf[w] for w in words & asked) / sum(self._word_idf[w] for w in words)
+            got = sum(self._word_idf[w] for w in common) / self._loose_idf[i]
             if got >= share and got > best.get(zh, 0.0):
                 best[zh] = got
         return sorted(best, key=lambda zh: -best[zh])
+
+    def _sharing_three(self, asked: frozenset[str]) -> Iterator[int]:
+        """Loose names with 3+ of the `asked` words, by the first asked word they have, then by
+        index: the order a count over each word's names in turn gives, which breaks ties in
+        `expand_en_loose`. Bit-sliced counting over one int per word does it in a few big-int ops."""
+        have = [b for w in asked if (b := self._loose_with.get(w))]
+        one = two = three = 0  # bit i set: name i has at least 1, 2, 3 of the words so far
+        for b in have:
+            three |= two & b
+            two |= one & b
+            one |= b
+        for b in have:
+            if group := b & three:
+                three ^= group
+                while group:
+                    low = group & -group
+                    yield low.bit_length() - 1
+                    group ^= low
 
     def expand_zh_aliases(self, question: str) -> list[str]:
         """Canonical names for the zh aliases in a Chinese question ("卫健委" → both commissions).

@@ -333,6 +333,25 @@ def test_expansion_shortcuts_find_what_trying_every_name_finds(glossary):
         assert g._expand(zh, glossary._zh_index, g._zh_pattern) == _expand_every_name(zh, glossary._zh_index, g._zh_pattern), q
 
 
+def test_loose_names_come_in_the_order_a_plain_count_gives(glossary):
+    """`_sharing_three` counts with bit sets, but ties in `expand_en_loose` follow the order a
+    count over each asked word's names in turn gives: the two must agree."""
+    from collections import Counter
+
+    from rag import glossary as g
+    from rag.evaluate import load_questions
+
+    having: dict[str, list[int]] = {}
+    for i, (words, _) in enumerate(glossary._loose):
+        for w in words:
+            having.setdefault(w, []).append(i)
+    questions = [q["question"] for q in load_questions([ROOT / "evals" / "questions" / "dev.jsonl"])]
+    for q in questions + ["urban-rural residents' medical insurance reimbursement ratio in county hospitals"]:
+        asked = g._content_words(g._en_text(q))
+        counted = Counter(i for w in asked for i in having.get(w, ()))
+        assert list(glossary._sharing_three(asked)) == [i for i, n in counted.items() if n >= 3], q
+
+
 @pytest.mark.parametrize(("question", "zh"), [
     ("What is the in-scope reimbursement ratio of urban-rural resident insurance?", "城乡医保"),
     ("What share of county public hospital beds should be in tertiary hospitals?", "床位占比"),
