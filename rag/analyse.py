@@ -46,8 +46,11 @@ _FOLLOW = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(20\d\d)\s*年?")
+# "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
+_SHORT_YEAR = re.compile(r"(?<![\d.])(19|2\d|30)年(?!以上|以内|以下|内|左右|时间|来|多|之)")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
-_RESULT = re.compile(r"完成情况|实际(?:完成|达到|做到|值|情况)|完成了|做到了|actual|achieved|result", re.I)
+_RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|做到|值|情况)|完成了|做到了|(?<!not )(?<!not the )actual|achieved|result",
+                     re.I)
 
 # Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
 _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -83,7 +86,8 @@ _ELSEWHERE = re.compile(
 # names the plans use, "national regional medical centre").
 # Only the country as the place a figure is for: "national" also qualifies things inside the plans
 # ("national recommended standard", "national top 10").
-_NATIONAL = re.compile(r"全国(?:的|范围内?|层面|平均|各地)|国家卫健委|nationwide|nationally|across (?:China|the country)|"
+_NATIONAL = re.compile(r"全国(?:的|范围内?|层面|平均|各地)|国家卫健委|nationwide|"
+                       r"nationally(?! (?:recogni[sz]ed|renowned|known|certified|accredited|ranked|leading))|across (?:China|the country)|"
                        r"China's|\bnational (?:target|goal|average|figure)", re.I)
 # Words that put a question inside the plans' area even when another place is named.
 _HOME = re.compile(r"浙江|湖州|绍兴|省里|我省|全省|本省|zhejiang|huzhou|shaoxing", re.I)
@@ -176,7 +180,7 @@ def analyse(question: str) -> Query:
             topic = pat.sub(" ", topic) if ids == docs else topic
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
-    years = tuple(dict.fromkeys(y for y in _YEAR.findall(text)))
+    years = tuple(dict.fromkeys([*_YEAR.findall(text), *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
     role = "baseline" if _BASELINE.search(text) else "result" if _RESULT.search(text) else "target"

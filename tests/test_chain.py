@@ -339,3 +339,17 @@ def test_an_english_question_whose_rarest_named_word_a_figure_lacks_is_refused(a
     assert not a.found and not a.targets, a.answer
     b = _verified(assistant, assistant.ask("What's the 'two cancers' screening coverage target in Shaoxing?"))
     assert b.found and b.targets[0]["value"] == "80%", b.answer
+
+
+@pytest.mark.parametrize(("question", "years", "role", "elsewhere"), [
+    ("湖州三级医院CMI，24年分年度目标多少？", ("2024",), "target", False),
+    ("派下去的专家要连续工作20年以上吗？", (), "target", False),  # a span, not 2020
+    ("绍兴给2020年人均期望寿命定的目标是多少？（不是实际值）", ("2020",), "target", False),
+    ("How many nationally recognised health talents should Zhejiang have by 2025?", ("2025",), "target", False),
+    ("What is the day-surgery share nationally?", (), "target", True),
+])
+def test_short_years_negated_results_and_nationally_recognised(question, years, role, elsewhere):
+    from rag.analyse import analyse
+
+    q = analyse(question)
+    assert (q.years, q.role, bool(q.elsewhere)) == (years, role, elsewhere)
