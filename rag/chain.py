@@ -279,9 +279,7 @@ class Assistant:
         # Exact English names first, then names said in other words ("urban-rural resident insurance").
         exact = self.glossary.expand_en(q.topic) if english else []
         terms = exact + self.glossary.expand_en_loose(q.topic, exact=exact) if english else []
-        aliases = self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
-        terms += aliases
-        state["named"] = exact + aliases  # names the question says, not looser guesses
+        terms += self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
         canonical = [t for t in terms if t not in self._meta_terms]
         # The plans may write a term by an alias (癌症 as 肿瘤): search every written form.
         terms = list(dict.fromkeys(f for t in canonical for f in self._zh_forms.get(t, (t,))))
@@ -340,7 +338,7 @@ class Assistant:
         base = dict(question=state["question"], language=q.language, intent=q.intent,
                     retrieval=tuple(h.explain() for h in hits),
                     slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"],
-                           "canonical": state.get("canonical", state["terms"]), "named": state.get("named", [])})
+                           "canonical": state.get("canonical", state["terms"])})
         see_also = tuple(c for c in (self._cite(x, A.lead_sentence(x)) for x in ranked[:3]) if c)
 
         def refuse(reason: str = "") -> Answer:
@@ -404,7 +402,8 @@ class Assistant:
 
     def _named_indicators(self, q: Query, named: Sequence[str]) -> list[str]:
         """Glossary indicators the question names: written out in it (any form, longest first,
-        a span taken once), or its exact English name."""
+        a span taken once), or among the names its search expanded to (`named`: English names,
+        exact or loose, and Chinese aliases). Loose ones only widen what may answer."""
         text, found = q.text, []
         for form, zh in self._indicator_forms:
             if form in text:
@@ -668,7 +667,7 @@ class Assistant:
                                   citations=(c,), **base)
         if wants_count and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
-        indicators = self._named_indicators(q, base["slots"].get("named", ()))
+        indicators = self._named_indicators(q, canonical)
         if indicators and scored:
             # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)
             # does not answer it, however many other words the two share.
