@@ -353,3 +353,14 @@ def test_short_years_negated_results_and_nationally_recognised(question, years, 
 
     q = analyse(question)
     assert (q.years, q.role, bool(q.elsewhere)) == (years, role, elsewhere)
+
+
+@pytest.mark.parametrize("question", [
+    "绍兴平均急救反应时间要压到几分钟？",
+    "孕产妇死亡率卡在什么线以内？",
+    "每千人口床位数要增加到多少张？",
+])
+def test_more_ways_of_asking_for_a_target(question):
+    from rag.analyse import analyse
+
+    assert analyse(question).intent == "target"
