@@ -63,6 +63,9 @@ _QUALIFIERS = (
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
+# A plan's document number as staff cite it: "74号文", "省政府74号文", "湖政办发〔2023〕54号".
+_DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
+                         r"第?(?P<n>\d{1,4})\s*号文?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
                     "十四 十四五 四五 十三五 规划 方案".split())
@@ -263,11 +266,26 @@ class Assistant:
                 text=f"{prev.text} {q.text}",
                 topic=f"{p.topic} {q.topic}",
             )
+        q = self._by_number(q)
         docs = tuple(state["docs"]) or q.docs
         if state["docs"] and q.docs:
             docs = tuple(d for d in q.docs if d in state["docs"]) or tuple(state["docs"])
         state["query"], state["filter"] = q, docs
         return state
+
+    def _by_number(self, q: Query) -> Query:
+        """A plan named by its document number ("省政府74号文", "湖政办发〔2023〕54号"): that plan is
+        the filter, and the reference is not part of what is asked about."""
+        m = _DOC_NUMBER.search(q.text)
+        if not m:
+            return q
+        year, n = m.group("year"), m.group("n")
+        ids = tuple(d.id for d in self.docs.values()
+                    if d.number.endswith(f"〕{n}号") and (not year or f"〔{year}〕" in d.number))
+        if len(ids) != 1 or (q.docs and ids[0] not in q.docs):
+            return q
+        topic = re.sub(r"\s+", " ", q.topic.replace(m.group(0), " ")).strip(" ，,")
+        return replace(q, docs=ids, topic=topic if len(topic) >= 4 else q.topic)
 
     def _retrieve(self, state: dict[str, Any], *, mode: str = "hybrid", fusion: str = "rrf",
                   expand: bool = True, coverage: float | None = None,
@@ -352,11 +370,11 @@ class Assistant:
             why = (f"No plan here sets figures for {', '.join(q.years)}." if q.language == "en"
                    else f"本库规划均未设定{'、'.join(q.years)}年的指标。")
             return refuse(why)
-        if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
-            return refuse()
         structural = state.get("structural")
         if structural and structural[2] == "meta":  # "文号是多少" / "哪个单位发的": about the plan itself
-            return self._meta(q, base, structural) or refuse()
+            return self._meta(q, base, structural) or refuse()  # (its words need match no clause's)
+        if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
+            return refuse()
         named = [u for u in self.known_units if u in q.text]
         if q.language == "en" or q.script != "zh":
             named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]

@@ -364,3 +364,12 @@ def test_more_ways_of_asking_for_a_target(question):
     from rag.analyse import analyse
 
     assert analyse(question).intent == "target"
+
+
+def test_a_plan_named_by_its_document_number(assistant):
+    a = _verified(assistant, assistant.ask("省政府74号文对基层就诊率定的2025年目标是多少？"))
+    assert a.slots["filter"] == ["000"] and a.targets[0]["value"] == "65%", a.answer
+    b = _verified(assistant, assistant.ask("74号文是哪天印发的？"))
+    assert b.found and "2021年12月20日" in b.answer, b.answer
+    c = _verified(assistant, assistant.ask("湖政办发〔2023〕54号里四级手术占比2025年要达到多少？"))
+    assert c.slots["filter"] == ["002"] and c.targets[0]["value"] == "19%", c.answer
