@@ -58,7 +58,8 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"湖州|huzhou|示范项目|demonstration project", re.I), ("002",)),
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
     (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|medical resources? plan|省级医院规划", re.I), ("003",)),
-    (re.compile(r"现代化建设|卫生健康现代化|modernis|moderniz", re.I), ("001",)),
+    (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|modernis|moderniz", re.I),
+     ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan|"
                 r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
@@ -180,6 +181,7 @@ def analyse(question: str) -> Query:
         for pat, ids in _PLANS[:-1]:
             topic = pat.sub(" ", topic) if ids == docs else topic
         topic = _PLAN_WRAPPER.sub(" ", topic)
+    topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     years = tuple(dict.fromkeys([*_YEAR.findall(text), *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:

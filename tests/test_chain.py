@@ -373,3 +373,11 @@ def test_a_plan_named_by_its_document_number(assistant):
     assert b.found and "2021年12月20日" in b.answer, b.answer
     c = _verified(assistant, assistant.ask("湖政办发〔2023〕54号里四级手术占比2025年要达到多少？"))
     assert c.slots["filter"] == ["002"] and c.targets[0]["value"] == "19%", c.answer
+
+
+def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
+    # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
+    a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
+    assert a.slots["filter"] == ["001"] and (a.targets[0]["value"], a.targets[0]["year"]) == ("86", "2025"), a.answer
+    b = _verified(assistant, assistant.ask("现代化指标里癌症5年存活率，25年要到多少？"))  # a glossary alias: 五年生存率
+    assert (b.targets[0]["value"], b.targets[0]["year"]) == ("48%", "2025"), b.answer
