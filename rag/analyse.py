@@ -47,6 +47,13 @@ _FOLLOW = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(20\d\d)\s*年?")
+# A year that dates a plan ("the 2023 modernisation opinions", "2021年的方案"), not a target.
+_PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |public |zhejiang |health |huzhou |shaoxing )*"
+                         r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
+                         r"document)|(?:省|市)?(?:实施)?(?:方案|意见|文件))"
+                         r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)", re.I)
+_BY_YEAR = re.compile(r"(?:到|至|\bby|\bin|\bfor)\s*$", re.I)  # "到2025年…", "by 2025": a target year whatever follows
+_PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme|方案|意见|规划)[\s(（]*$", re.I)  # "opinions (2023)"
 # "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
 _SHORT_YEAR = re.compile(r"(?<![\d.])(19|2\d|30)年(?!以上|以内|以下|内|左右|时间|来|多|之)")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
@@ -183,7 +190,10 @@ def analyse(question: str) -> Query:
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
-    years = tuple(dict.fromkeys([*_YEAR.findall(text), *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
+    years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text)
+                                   if _BY_YEAR.search(text[: m.start()])
+                                   or not (_PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[: m.start()]))),
+                                 *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
     role = "baseline" if _BASELINE.search(text) else "result" if _RESULT.search(text) else "target"

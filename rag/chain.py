@@ -50,7 +50,9 @@ MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is rele
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支)", re.I)
-_COUNT_UNITS = frozenset("家个所名人张项支台座辆")
+_COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
+# A question that asks for a percentage is not answered by a count or a level.
+_PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|百分之|百分比|百分点", re.I)
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
@@ -687,6 +689,8 @@ class Assistant:
                                   citations=(c,), **base)
         if wants_count and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
+        elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
+            scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
         indicators = self._named_indicators(q, canonical)
         if indicators and scored:
             # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)
@@ -717,6 +721,7 @@ class Assistant:
         else:  # no word of the question is in the plans: only a close semantic match will do
             match = 1.0 if hits and hits[0].dense >= CONFIDENT_DENSE else 0.0
         base["slots"]["target_match"] = round(match, 3)
+        base["slots"]["target_best"] = f"{best.clause_id} {best.indicator} {best.value}"
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None

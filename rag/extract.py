@@ -157,7 +157,7 @@ def extract_inline_leads(text: str) -> list[tuple[str, str, str]]:
 
 _NUM = r"\d+(?:\.\d+)?(?:[—~～-]\d+(?:\.\d+)?)?"
 _UNITS = (
-    r"床/万人|/10万|/万|万人次|万人|亿元|万元|万(?:张|辆|台|所|个|家|名|项)|分钟|小时|个百分点|%|‰|个|张|人|名|家|支|岁|所|项|次|天|倍|台|辆|元|座|条|位|级|年"
+    r"床/万人|/10万|/万|万人次|万人|亿元|万元|万(?:张|辆|台|所|个|家|名|项)?|分钟|小时|个百分点|%|‰|个|张|人|名|家|支|岁|所|项|次|天|倍|台|辆|元|座|条|位|级|年"
 )
 _PRE_CMP = r"不低于|不高于|不少于|不多于|不超过|超过|高于|低于|少于|多于|≥|≤|>|<|约"
 _VERB = r"达到|达|提高到|提升到|提升至|提高至|降低到|降至|下降到|下降至|控制在|稳定在|维持在|保持在|增加到|增长到|突破|实现"
@@ -236,6 +236,8 @@ def extract_targets(
                     prev_indicator = _indicator_before(sub[seg_start : m.start() - 1])
                     last_end = m.end()
                     continue
+                if re.search(r"每\s*$", sub[: m.start()]):
+                    continue  # "按照每3万常住人口不低于1辆": a rate's base, part of the indicator
                 num, unit = m.group("num"), m.group("unit") or ""
                 pre = m.group("pre") or m.group("pre2") or ""
                 verb, post = m.group("verb") or "", m.group("post") or ""
@@ -284,7 +286,10 @@ def extract_targets(
                     if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
                         indicator = prev_indicator or indicator
                     prev_after = ""
-                    if after and enumerated:
+                    if after and _STRIVE.fullmatch(indicator):
+                        # "力争50%以上的乡镇卫生院…提供安宁疗护服务": what is counted follows the value
+                        indicator = after.removeprefix("的")
+                    elif after and enumerated:
                         indicator = prev_after = after  # the list's items are in the context
                     elif after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)):
                         # "建设20家左右省级中医特色医院": the thing counted follows the number
@@ -318,6 +323,7 @@ def extract_targets(
     return targets
 
 
+_STRIVE = re.compile(r"(?:全省|全市|各地)?(?:力争|争取|确保|努力|力求|推动|推进)+")  # no indicator yet
 _LIST_BUILD = re.compile(rf"{_BUILD_VERB.pattern[:-1]}|发展")  # a build verb anywhere before a list
 _LIST_VERB = re.compile(
     r"^(?:全面|进一步|大力|加快|着力|持续|积极)*(?:加强|推进|推动|支持|提升|完善|强化|实施|开展|鼓励|引导|建设|发展|做强|做优)")

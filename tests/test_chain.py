@@ -381,3 +381,21 @@ def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     assert a.slots["filter"] == ["001"] and (a.targets[0]["value"], a.targets[0]["year"]) == ("86", "2025"), a.answer
     b = _verified(assistant, assistant.ask("现代化指标里癌症5年存活率，25年要到多少？"))  # a glossary alias: 五年生存率
     assert (b.targets[0]["value"], b.targets[0]["year"]) == ("48%", "2025"), b.answer
+
+
+@pytest.mark.parametrize(("question", "years"), [
+    ("How many people a year should get a free health check in the 2023 modernisation opinions?", ()),
+    ("Modernisation opinions 2023: what share of township hospitals should offer hospice care?", ()),
+    ("2021年的公立医院方案里县域就诊率目标是多少？", ()),
+    ("In the 2023 plan, what is the 2025 goal for the county visit rate?", ("2025",)),
+    ("2025年的规划目标是多少？", ("2025",)),  # 规划目标: the plan's goal for that year
+])
+def test_a_year_that_dates_a_plan_is_not_a_target_year(question, years):
+    from rag.analyse import analyse
+
+    assert analyse(question).years == years
+
+
+def test_a_question_asking_for_a_percentage_gets_one(assistant):
+    a = _verified(assistant, assistant.ask("湖州到2025年家庭医生签约覆盖率要达到百分之多少？"))
+    assert a.targets[0]["value"].endswith("%"), a.answer

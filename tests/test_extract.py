@@ -183,3 +183,12 @@ def test_a_count_closing_a_list_a_build_verb_opened():
         ("专业类国家区域医疗中心", "6个")]
     assert got("优先发展人体器官移植、血液病、重症医学等10个医学重点培育专科（学科）。") == [("医学重点培育专科", "10个")]
     assert got("浙医一院、浙医二院等10家省级医院成功承担建设任务。") == []  # no build verb opens the list
+
+
+def test_ten_thousands_a_rates_base_and_a_striving_adverb():
+    def got(text: str) -> list[tuple[str, str]]:
+        return [(t.indicator, t.value) for t in extract_targets(text, "x", "001", "2027")]
+
+    assert got("优化体检项目，年体检人数达到1000万以上。") == [("年体检人数", "1000万")]
+    assert got("按照每3万常住人口不低于1辆的标准配置救护车。") == [("按照每3万常住人口", "1辆")]  # 3万: the base
+    assert got("力争50%以上的乡镇卫生院（社区卫生服务中心）提供安宁疗护服务。") == [("乡镇卫生院提供安宁疗护服务", "50%")]
