@@ -300,6 +300,7 @@ class Assistant:
         english = expand and (q.language == "en" or q.script != "zh")
         # Exact English names first, then names said in other words ("urban-rural resident insurance").
         exact = self.glossary.expand_en(q.topic) if english else []
+        state["exact"] = exact  # English names the question says word for word
         terms = exact + self.glossary.expand_en_loose(q.topic, exact=exact) if english else []
         terms += self.glossary.expand_zh_aliases(q.topic) if expand and q.script != "en" else []
         canonical = [t for t in terms if t not in self._meta_terms]
@@ -360,7 +361,7 @@ class Assistant:
         base = dict(question=state["question"], language=q.language, intent=q.intent,
                     retrieval=tuple(h.explain() for h in hits),
                     slots={"query": q, "filter": list(state["filter"]), "terms": state["terms"],
-                           "canonical": state.get("canonical", state["terms"])})
+                           "canonical": state.get("canonical", state["terms"]), "exact": state.get("exact", [])})
         see_also = tuple(c for c in (self._cite(x, A.lead_sentence(x)) for x in ranked[:3]) if c)
 
         def refuse(reason: str = "") -> Answer:
@@ -728,7 +729,8 @@ class Assistant:
         if q.script == "en" and match < RAREST_MATCH:
             # An English question's Chinese words are its glossary names' only: when the rarest
             # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.
-            rarest = max(asked, key=lambda w: (idf(w), w), default=None)
+            said = self._words(q.topic).union(*(self._words(c, fixed=True) for c in base["slots"]["exact"]))
+            rarest = max(asked & said, key=lambda w: (idf(w), w), default=None)  # not a loose name's
             if rarest is not None and idf(rarest) > 0 and rarest not in covered:
                 return None
         picked = [(best, best_clause)]

@@ -399,3 +399,11 @@ def test_a_year_that_dates_a_plan_is_not_a_target_year(question, years):
 def test_a_question_asking_for_a_percentage_gets_one(assistant):
     a = _verified(assistant, assistant.ask("湖州到2025年家庭医生签约覆盖率要达到百分之多少？"))
     assert a.targets[0]["value"].endswith("%"), a.answer
+
+
+def test_a_loose_english_match_does_not_decide_the_rarest_word(assistant):
+    # Loose names ("县级公立医院中三级医院占比") bring words the question never said (中三): the
+    # rarest-word check weighs only what the question says and its exact glossary names.
+    a = _verified(assistant, assistant.ask(
+        "Huzhou yearly targets annex: fourth-level surgery share among discharges at tertiary public hospitals, 2024 figure?"))
+    assert a.found and a.targets[0]["value"] == "18.5%", a.answer
