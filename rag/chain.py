@@ -49,7 +49,7 @@ CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs thi
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
-_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支)", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # A question that asks for a percentage is not answered by a count or a level.
 _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|百分之|百分比|百分点", re.I)

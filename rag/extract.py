@@ -286,7 +286,11 @@ def extract_targets(
                     if len(indicator) < 2 or re.fullmatch(rf"(?:{_VERB}|{_PRE_CMP})+", indicator):
                         indicator = prev_indicator or indicator
                     prev_after = ""
-                    if after and _STRIVE.fullmatch(indicator):
+                    if re.fullmatch(r"[（(]?或", indicator) and len(targets) > first:
+                        indicator = targets[-1].indicator  # "10%-15%（或不少于200张）": the same thing's other measure
+                    elif after and indicator.endswith("的") and re.match(r"(?:设置|配置|设立|开设|预留)", after):
+                        indicator = after  # "按照医院编制床位的15%设置重症监护病床": the base is context
+                    elif after and _STRIVE.fullmatch(indicator):
                         # "力争50%以上的乡镇卫生院…提供安宁疗护服务": what is counted follows the value
                         indicator = after.removeprefix("的")
                     elif after and enumerated:

@@ -407,3 +407,8 @@ def test_a_loose_english_match_does_not_decide_the_rarest_word(assistant):
     a = _verified(assistant, assistant.ask(
         "Huzhou yearly targets annex: fourth-level surgery share among discharges at tertiary public hospitals, 2024 figure?"))
     assert a.found and a.targets[0]["value"] == "18.5%", a.answer
+
+
+def test_how_many_beds_is_a_count_and_icu_beds_name_the_icu_indicator(assistant):
+    a = _verified(assistant, assistant.ask("省级重大疫情救治基地的ICU床位至少要设几张？"))
+    assert a.targets[0]["value"] == "200张", a.answer

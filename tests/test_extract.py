@@ -192,3 +192,9 @@ def test_ten_thousands_a_rates_base_and_a_striving_adverb():
     assert got("优化体检项目，年体检人数达到1000万以上。") == [("年体检人数", "1000万")]
     assert got("按照每3万常住人口不低于1辆的标准配置救护车。") == [("按照每3万常住人口", "1辆")]  # 3万: the base
     assert got("力争50%以上的乡镇卫生院（社区卫生服务中心）提供安宁疗护服务。") == [("乡镇卫生院提供安宁疗护服务", "50%")]
+
+
+def test_a_base_ending_in_的_and_an_alternative_in_brackets_name_what_follows():
+    ts = extract_targets("原则上按照医院编制床位的10%-15%（或不少于200张）设置重症监护病床。", "x", "003", "2025")
+    assert [(t.indicator, t.value) for t in ts if t.value != "10%"] == [
+        ("设置重症监护病床", "15%"), ("设置重症监护病床", "200张")]
