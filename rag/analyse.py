@@ -14,7 +14,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 # Intent cues. Order of checks: units (all/others) before lead, lead before target.
 _UNITS = re.compile(
     r"责任(?:单位|部门)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
-    r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|"
+    r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|(?:实施|参与|相关)(?:单位|部门)|(?:都)?列了(?:谁|哪些)|"
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
     r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"

@@ -412,3 +412,10 @@ def test_a_loose_english_match_does_not_decide_the_rarest_word(assistant):
 def test_how_many_beds_is_a_count_and_icu_beds_name_the_icu_indicator(assistant):
     a = _verified(assistant, assistant.ask("省级重大疫情救治基地的ICU床位至少要设几张？"))
     assert a.targets[0]["value"] == "200张", a.answer
+
+
+@pytest.mark.parametrize("question", ["这项任务的实施单位有哪些？", "湖州计划表里那项改革都列了谁？", "参与部门是哪些？"])
+def test_more_ways_of_asking_for_every_unit(question):
+    from rag.analyse import analyse
+
+    assert analyse(question).intent == "units"
