@@ -104,9 +104,15 @@ def make_units(corpus: Corpus) -> list[Unit]:
     return units
 
 
+# What an indicator measures, as the plans end its name; jieba's dictionary lacks them, so "住院占比"
+# (a question) became 住院/占/比 while "县域内住院量占比" (an indicator, one user word) gave no 占比.
+MEASURE_WORDS = ("占比", "住院量", "就诊率", "筛查率", "管理率", "开放率", "规范化率")
+
+
 def user_words(corpus: Corpus) -> list[str]:
-    """Terms to keep whole when tokenising: unit names, aliases, leads, indicators, table rows."""
-    words: set[str] = set()
+    """Terms to keep whole when tokenising: unit names, aliases, leads, indicators, table rows,
+    and the words that end indicator names (`MEASURE_WORDS`)."""
+    words: set[str] = set(MEASURE_WORDS)
     for c in corpus.clauses:
         words.update(c.units)
         words.update(a for _, a in c.aliases)

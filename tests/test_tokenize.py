@@ -39,3 +39,11 @@ def test_fixed_text_is_kept_for_good_and_questions_are_not():
     t.query(term, fixed=True)
     t(question)
     assert calls == [question]  # the term was kept; the question was segmented again
+
+
+def test_measure_words_are_tokens_in_questions_and_in_indicator_names():
+    from rag.units import MEASURE_WORDS
+
+    t = Tokenizer(["县域内住院量占比", *MEASURE_WORDS])  # an indicator kept whole, as user_words gives it
+    assert "占比" in t("县域内住院量占比") and "占比" in t("2022年县域内住院占比是多少？")
+    assert "占比" not in Tokenizer(["县域内住院量占比"])("县域内住院量占比")  # why the list exists
