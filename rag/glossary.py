@@ -183,7 +183,8 @@ _STOP = frozenset(
 # Spelling and wording variants folded together for loose matching only.
 _SAME = {"centre": "center", "programme": "program", "modernisation": "modernization",
          "hospitalisation": "hospitalization", "personnel": "staff", "expenditure": "spending",
-         "expense": "spending", "spend": "spending", "mean": "average", "proportion": "share", "percentage": "share",
+         "expense": "spending", "spend": "spending", "mean": "average", "death": "mortality",
+         "early": "premature", "operation": "surgery", "op": "surgery", "proportion": "share", "percentage": "share",
          "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
 
 

@@ -355,6 +355,8 @@ def test_loose_names_come_in_the_order_a_plain_count_gives(glossary):
 @pytest.mark.parametrize(("question", "zh"), [
     ("What is the in-scope reimbursement ratio of urban-rural resident insurance?", "城乡医保"),
     ("What share of county public hospital beds should be in tertiary hospitals?", "床位占比"),
+    ("What is the ceiling for early deaths from major chronic diseases?", "重大慢性病过早死亡率"),  # early, death
+    ("What is the mean inpatient stay at tertiary public hospitals?", "三级公立医院平均住院日"),  # mean
 ])
 def test_english_said_in_other_words_still_finds_the_name(glossary, question, zh):
     assert zh not in glossary.expand_en(question)  # not word for word…
