@@ -419,3 +419,10 @@ def test_more_ways_of_asking_for_every_unit(question):
     from rag.analyse import analyse
 
     assert analyse(question).intent == "units"
+
+
+@pytest.mark.parametrize("question", ["Smart hospital upgrade in Huzhou: who carries it out?", "Who is doing this task?"])
+def test_who_carries_it_out_asks_for_the_lead(question):
+    from rag.analyse import analyse
+
+    assert analyse(question).intent == "lead_unit"
