@@ -57,8 +57,11 @@ _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
 _QUALIFIERS = (
-    {"province": re.compile("省级|省市|省属|省、市"), "city": re.compile("(?<!省)市级|市属"),
-     "county": re.compile("县级|区县|县域"), "township": re.compile("乡镇"), "village": re.compile("村级")},
+    {"national": re.compile(r"全国(?!第|前|排名|领先|一流)|国家级|\bnational[- ]level\b|\bnationally\b", re.I),
+     "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b", re.I),
+     "city": re.compile(r"(?<!省)市级|市属|\bcity[- ]level\b|\bmunicipal\b", re.I),
+     "county": re.compile(r"县级|区县|县域|\bcounty[- ]level\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
+     "village": re.compile(r"村级|\bvillages?\b", re.I)},
     {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
     {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},

@@ -426,3 +426,10 @@ def test_who_carries_it_out_asks_for_the_lead(question):
     from rag.analyse import analyse
 
     assert analyse(question).intent == "lead_unit"
+
+
+def test_tiers_said_in_english_and_the_national_tier(assistant):
+    a = _verified(assistant, assistant.ask("How many provincial-level renowned TCM doctors should the public hospital plan add?"))
+    assert a.targets[0]["value"] == "60名", a.answer  # not the 3 national ones (全国名中医)
+    b = _verified(assistant, assistant.ask("公立医院高质量发展方案要新增几名全国名中医？"))
+    assert b.targets[0]["value"] == "3名", b.answer
