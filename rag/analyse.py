@@ -32,7 +32,8 @@ _LEAD = re.compile(
 _TARGET = re.compile(
     r"目标|达到多少|多少|几[个家张名所支辆]|比例是|比重|指标|要求.*(?:达到|不低于)|到20\d\d|基线|基期|完成情况|"
     r"(?:占比|比例|率)(?:有|的)?(?:什么|啥|何)?要求|几(?:分钟|天|年|岁|项|人|倍|成|次|级|万)|以内|上限|下限|"
-    r"(?:压|降|提高|提升|控制|增加)到|卡在|"
+    r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"
+    r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
     r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bshare\b|\bproportion|"
     r"percentage|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"

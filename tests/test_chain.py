@@ -356,6 +356,9 @@ def test_short_years_negated_results_and_nationally_recognised(question, years, 
 
 
 @pytest.mark.parametrize("question", [
+    "县级中医院要有多大比例达到国家推荐标准？",
+    "City hospitals' research funding per 100 health workers: what's the bar?",
+    "Minimum stint for doctors sent to head a county hospital department?",
     "绍兴平均急救反应时间要压到几分钟？",
     "孕产妇死亡率卡在什么线以内？",
     "每千人口床位数要增加到多少张？",
