@@ -190,6 +190,7 @@ def analyse(question: str) -> Query:
             topic = pat.sub(" ", topic) if ids == docs else topic
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
+    topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text)
                                    if _BY_YEAR.search(text[: m.start()])

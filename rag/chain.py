@@ -196,6 +196,9 @@ class Assistant:
             key=lambda x: (-len(x[0]), x[0]))
         self._indicators = {e.zh for e in glossary.terms("indicator")}
         self._max_idf = max(self.searcher._idf.values(), default=0.0)
+        # Every clause's text: a word no token has may still be written inside a longer one (全血 in
+        # the user word 全血采集年增长率); only a word written nowhere is unseen.
+        self._all_text = "\n".join(c.text for c in self.clauses.values())
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -710,9 +713,9 @@ class Assistant:
         # Asked: each thing the question names once (not every alias's words); a name counts as
         # matched when any of its written forms is in the context.
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
-        # A Chinese word no clause uses (抗菌 in 抗菌药物使用强度) names something the plans never
+        # A Chinese word no clause writes (抗菌 in 抗菌药物使用强度) names something the plans never
         # mention: it weighs as much as the rarest word they do.
-        unseen = {w for w in asked if not idf(w) and _HAN_WORD.fullmatch(w)}
+        unseen = {w for w in asked if not idf(w) and _HAN_WORD.fullmatch(w) and w not in self._all_text}
         weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context

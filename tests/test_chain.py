@@ -436,3 +436,10 @@ def test_tiers_said_in_english_and_the_national_tier(assistant):
     assert a.targets[0]["value"] == "60名", a.answer  # not the 3 national ones (全国名中医)
     b = _verified(assistant, assistant.ask("公立医院高质量发展方案要新增几名全国名中医？"))
     assert b.targets[0]["value"] == "3名", b.answer
+
+
+def test_ordinals_are_not_asked_about_and_a_word_inside_a_longer_one_is_not_unseen(assistant):
+    from rag.analyse import analyse
+
+    assert "14" not in analyse("Shaoxing 14th FYP: what share of grassroots facilities offer hospice care?").topic
+    assert "全血" in assistant._all_text and not assistant.searcher.idf("全血")  # written, but only inside 全血采集年增长率
