@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MAX_QUESTION_CHARS = 2000
 
@@ -121,16 +123,32 @@ class Query:
 
 
 _t2s = None
+_t2s_changes: frozenset[str] = frozenset()
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (衛生健康委 → 卫生健康委), via OpenCC's data."""
-    global _t2s
+    """Traditional → simplified Chinese (衛生健康委 → 卫生健康委), via OpenCC's data. Text with no
+    character the conversion can change is returned as it is (most questions: 0.1 ms saved)."""
+    global _t2s, _t2s_changes
     if _t2s is None:
+        import opencc
         from opencc import OpenCC
 
-        _t2s = OpenCC("t2s")
-    return _t2s.convert(text)
+        _t2s, _t2s_changes = OpenCC("t2s"), _changing_chars(Path(opencc.__file__).parent / "dictionary")
+    return text if _t2s_changes.isdisjoint(text) else _t2s.convert(text)
+
+
+def _changing_chars(folder: Path) -> frozenset[str]:
+    """Characters t2s may change: those its character table maps to something else, and every
+    character of a phrase that changes without one of them (沈默 → 沉默)."""
+    def pairs(name: str) -> Iterator[tuple[str, list[str]]]:
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            yield key, values.split(" ")
+
+    chars = {k for k, vs in pairs("TSCharacters.txt") if any(v != k for v in vs)}
+    odd = {c for k, vs in pairs("TSPhrases.txt") if vs[0] != k and chars.isdisjoint(k) for c in k}
+    return frozenset(chars | odd)
 
 
 def clean_question(text: str) -> str:
@@ -193,8 +211,9 @@ def analyse(question: str) -> Query:
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text)
-                                   if _BY_YEAR.search(text[: m.start()])
-                                   or not (_PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[: m.start()]))),
+                                   if _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()])
+                                   or not (_PLAN_AFTER.match(text, m.end())
+                                           or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()]))),
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)

@@ -386,10 +386,10 @@ class Assistant:
             return self._meta(q, base, structural) or refuse()  # (its words need match no clause's)
         if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
             return refuse()
-        named = [u for u in self.known_units if u in q.text]
-        if q.language == "en" or q.script != "zh":
-            named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
         if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
+            named = [u for u in self.known_units if u in q.text]  # the units the question names
+            if q.language == "en" or q.script != "zh":
+                named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
             if named:
                 return self._reverse(named[0], q, base) or refuse()
             m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)

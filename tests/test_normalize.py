@@ -90,3 +90,20 @@ def test_normalisation_is_idempotent_on_plan_like_text(text):
     lines = clean_lines(text)  # never raises; cleaned lines are stable under cleaning again
     for ln in lines:
         assert collapse_spaces(normalize_chars(ln.text)) == collapse_spaces(ln.text)
+
+
+def test_to_simplified_skips_only_text_the_conversion_cannot_change():
+    import random
+
+    from opencc import OpenCC
+
+    from rag import analyse
+
+    cc = OpenCC("t2s")
+    assert analyse.to_simplified("我们沈默了") == cc.convert("我们沈默了") == "我们沉默了"  # a phrase, not a character
+    assert analyse.to_simplified("縣域就診率") == "县域就诊率"
+    pool = sorted(analyse._t2s_changes)[::8] + list("的是了在有人县域就诊率目标")
+    rng = random.Random(1)
+    for _ in range(2000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
+        assert analyse.to_simplified(text) == cc.convert(text), text
