@@ -153,7 +153,8 @@ def _changing_chars(folder: Path) -> frozenset[str]:
 
 def clean_question(text: str) -> str:
     """Drop control characters and NULs, fold full-width forms, collapse whitespace."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    if not text.isprintable():  # (printable: no character of category C, the usual case)
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", " ", text).strip()
 
