@@ -72,6 +72,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan|"
+                r"plan for (?:the )?public hospitals|"
                 r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
 )
@@ -120,6 +121,7 @@ class Query:
     follow_up: bool = False
     slots: dict[str, object] = field(default_factory=dict, compare=False)
     topic: str = ""  # the text to search: `text` without the words that only named the plan
+    plan_years: tuple[str, ...] = ()  # years that date a plan ("the 2021 hospital plan"), not a target
 
 
 _t2s = None
@@ -211,10 +213,10 @@ def analyse(question: str) -> Query:
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
-    years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text)
-                                   if _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()])
-                                   or not (_PLAN_AFTER.match(text, m.end())
-                                           or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()]))),
+    dated = {m.group(1) for m in _YEAR.finditer(text)
+             if not _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()])
+             and (_PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()]))}
+    years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text) if m.group(1) not in dated),
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
@@ -232,4 +234,5 @@ def analyse(question: str) -> Query:
         elsewhere=m.group(0) if m else "",
         follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
         topic=topic if len(topic) >= 4 else text,
+        plan_years=tuple(sorted(dated)),
     )

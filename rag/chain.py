@@ -52,7 +52,7 @@ _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员�
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # A question that asks for a percentage is not answered by a count or a level.
-_PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|百分之|百分比|百分点", re.I)
+_PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率", re.I)
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
@@ -195,6 +195,9 @@ class Assistant:
             ((f, e.zh) for e in glossary.terms("indicator") for f in dict.fromkeys((e.zh, *e.zh_aliases))),
             key=lambda x: (-len(x[0]), x[0]))
         self._indicators = {e.zh for e in glossary.terms("indicator")}
+        self._indicator_firsts: dict[str, list[int]] = {}  # first two characters → forms (index order)
+        for i, (form, _) in enumerate(self._indicator_forms):
+            self._indicator_firsts.setdefault(form[:2], []).append(i)
         self._max_idf = max(self.searcher._idf.values(), default=0.0)
         # Every clause's text: a word no token has may still be written inside a longer one (全血 in
         # the user word 全血采集年增长率); only a word written nowhere is unseen.
@@ -208,6 +211,7 @@ class Assistant:
         } | {"省里", "省级", "全市", "市里"}
         self._target_tokens = functools.lru_cache(maxsize=8192)(self._target_context)
         self._target_parties = functools.lru_cache(maxsize=8192)(self._parties)
+        self._measures_cached = functools.lru_cache(maxsize=65536)(self._measures_uncached)
         self.chain = (
             _Stage(self._analyse, name="analyse")
             | _Stage(self._retrieve, name="retrieve")
@@ -277,6 +281,9 @@ class Assistant:
                 topic=f"{p.topic} {q.topic}",
             )
         q = self._by_number(q)
+        if q.plan_years:  # "the 2021 hospital plan": the plans issued that year, if that narrows it
+            dated = tuple(d for d in (q.docs or self.docs) if self.docs[d].date[:4] in q.plan_years)
+            q = replace(q, docs=dated) if dated else q
         docs = tuple(state["docs"]) or q.docs
         if state["docs"] and q.docs:
             docs = tuple(d for d in q.docs if d in state["docs"]) or tuple(state["docs"])
@@ -316,7 +323,8 @@ class Assistant:
         hits = self.searcher.search(q.topic, max(state["k"], 20), docs=state["filter"] or None,
                                     mode=mode, fusion=fusion, lexical_terms=terms,
                                     coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
-                                    coverage_terms=canonical, years=years)
+                                    coverage_terms=canonical, years=years,
+                                    coverage_forms={t: self._zh_forms[t] for t in canonical if t in self._zh_forms})
         hits = self._rerank(q, hits)
         state["structural"] = pinned = self._structural(q)
         if pinned:  # "专栏7", "文号": the plan's structure names the clause outright
@@ -434,7 +442,10 @@ class Assistant:
         a span taken once), or among the names its search expanded to (`named`: English names,
         exact or loose, and Chinese aliases). Loose ones only widen what may answer."""
         text, found = q.text, []
-        for form, zh in self._indicator_forms:
+        # Only the forms whose first two characters the text has can be in it (index order kept).
+        firsts = {text[i : i + 2] for i in range(len(text) - 1)}
+        for i in sorted(i for p in firsts & self._indicator_firsts.keys() for i in self._indicator_firsts[p]):
+            form, zh = self._indicator_forms[i]
             if form in text:
                 found.append(zh)
                 text = text.replace(form, "\0")
@@ -444,13 +455,16 @@ class Assistant:
         """The target may be this glossary indicator: its name is the indicator's, or one of the
         indicator's forms, or all its words, are in the target's sentence or its clause's title
         ("推进居民电子健康档案开放应用，开放率达到80%" for 居民电子健康档案开放率). Which of a
-        sentence's figures it is, the scoring decides."""
+        sentence's figures it is, the scoring decides. (Fixed text: cached.)"""
+        return self._measures_cached(t, clause.title, indicator, counting)
+
+    def _measures_uncached(self, t: Target, title: str, indicator: str, counting: bool) -> bool:
         if self.glossary.canonical_zh(t.indicator) == indicator:
             return True
         forms = self._zh_forms.get(indicator, (indicator,))
-        if any(f in t.evidence or f in clause.title or f in t.indicator for f in forms):
+        if any(f in t.evidence or f in title or f in t.indicator for f in forms):
             return True
-        context = (self._target_tokens(t, counting) | self._indicator_tokens(clause.title)
+        context = (self._target_tokens(t, counting) | self._indicator_tokens(title)
                    | self._indicator_tokens(t.evidence))
         return any(self._indicator_tokens(f) <= context for f in forms)
 

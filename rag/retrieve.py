@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -144,14 +144,25 @@ class Searcher:
         """IDF-weighted share of the distinct query tokens that occur anywhere in the clause."""
         return self.share(tokens, self._clause_tokens.get(clause_id, set()))
 
-    def coverages(self, tokens: Sequence[str], clause_ids: Sequence[str]) -> list[float]:
-        """`coverage` of each clause, the query's distinct tokens and their weight found once."""
+    def coverages(self, tokens: Sequence[str], clause_ids: Sequence[str],
+                  alternatives: Sequence[tuple[frozenset[str], Sequence[frozenset[str]]]] = ()) -> list[float]:
+        """`coverage` of each clause, the query's distinct tokens and their weight found once.
+        `alternatives`: (a name's tokens, its other written forms' tokens); a clause that writes
+        one of the other forms in full covers the name (紧急医疗救援 for 紧急医学救援)."""
         want = {t for t in tokens if t in self._idf}
         if not want:
             return [0.0] * len(clause_ids)
-        idf, clause_tokens, empty = self._idf, self._clause_tokens, frozenset()
-        total = sum(idf[t] for t in want)
-        return [sum(idf[t] for t in want & clause_tokens.get(c, empty)) / total for c in clause_ids]
+        weight, clause_tokens, empty = self._idf.__getitem__, self._clause_tokens, frozenset()
+        total = sum(map(weight, want))
+        out = []
+        for c in clause_ids:
+            have = clause_tokens.get(c, empty)
+            got = want & have
+            for name, forms in alternatives:
+                if not name <= have and any(f <= have for f in forms):
+                    got |= want & name
+            out.append(sum(map(weight, got)) / total)
+        return out
 
     def share(self, tokens: Sequence[str], have: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the distinct query tokens (those any clause has) that are in `have`."""
@@ -173,6 +184,7 @@ class Searcher:
         weights: tuple[float, float] = (1.0, 1.0),
         coverage_weight: float = 0.0,
         coverage_terms: Sequence[str] | None = None,
+        coverage_forms: Mapping[str, Sequence[str]] | None = None,
         years: Sequence[str] | None = None,
     ) -> list[Hit]:
         """Rank clauses for a query.
@@ -189,6 +201,8 @@ class Searcher:
             coverage_weight: > 0 re-scores the top COVERAGE_POOL fused hits as
                 fused/best + coverage_weight × coverage (see `coverage`).
             years: only units that mention one of these years (None = any).
+            coverage_forms: {coverage term: its written forms}; a clause writing any form in full
+                covers the term.
             coverage_terms: the extra terms coverage asks for (None = `lexical_terms`); a term's
                 aliases widen the lexical search but should not each be required.
 
@@ -215,6 +229,10 @@ class Searcher:
         tokens = asked + [t for term in lexical_terms for t in self.tokenizer.query(term, fixed=True)]
         cover = tokens if coverage_terms is None else (
             asked + [t for term in coverage_terms for t in self.tokenizer.query(term, fixed=True)])
+        alternatives = [
+            (frozenset(self.tokenizer.query(term, fixed=True)),
+             [frozenset(self.tokenizer.query(f, fixed=True)) for f in forms if f != term])
+            for term, forms in (coverage_forms or {}).items() if len(forms) > 1]
         if mode in ("hybrid", "lexical") and tokens:
             scores = self.bm25.get_scores(tokens)
             ids = np.flatnonzero(scores > 0)
@@ -223,7 +241,7 @@ class Searcher:
             lex = _best_per_clause(ids, scores[ids], self._unit_clause)
         # Only the hits that can be returned are made: coverage re-orders the top COVERAGE_POOL.
         hits = self._fuse(dense, lex, fusion, weights, max(k, COVERAGE_POOL) if coverage_weight > 0 else k,
-                          cover if coverage_weight > 0 else None, coverage_weight)
+                          cover if coverage_weight > 0 else None, coverage_weight, keep=k, alternatives=alternatives)
         return hits[:k]
 
     def _allowed(self, docs: Sequence[str] | None, years: Sequence[str] | None) -> np.ndarray | None:
@@ -241,10 +259,11 @@ class Searcher:
         return allowed
 
     def _fuse(self, dense: _Ranking, lex: _Ranking, fusion: str, weights: tuple[float, float], top: int,
-              cover: Sequence[str] | None = None, coverage_weight: float = 0.0) -> list[Hit]:
+              cover: Sequence[str] | None = None, coverage_weight: float = 0.0, keep: int | None = None,
+              alternatives: Sequence[tuple[frozenset[str], Sequence[frozenset[str]]]] = ()) -> list[Hit]:
         """The `top` clauses of both rankings fused, best first (ties by clause id). With `cover`,
         the first COVERAGE_POOL are re-scored as fused/best + coverage_weight × coverage(cover)
-        and re-ordered."""
+        and re-ordered. Hits are made for the first `keep` only (None: all `top`)."""
         cand = np.union1d(dense.clauses, lex.clauses)
         dp, lp = _places(cand, dense), _places(cand, lex)
         has_d, has_l = dp >= 0, lp >= 0
@@ -266,10 +285,12 @@ class Searcher:
         scores = fused[pick].tolist()
         if cover is not None and order:
             best, pool = scores[0] or 1.0, min(len(order), COVERAGE_POOL)
-            shares = self.coverages(cover, ids[:pool])
+            shares = self.coverages(cover, ids[:pool], alternatives)
             scores[:pool] = [scores[j] / best + coverage_weight * shares[j] for j in range(pool)]
             first = sorted(range(pool), key=lambda j: (-scores[j], ids[j]))
             order[:pool], ids[:pool], scores[:pool] = ([xs[j] for j in first] for xs in (order, ids, scores))
+        if keep is not None:
+            order, ids, scores = order[:keep], ids[:keep], scores[:keep]
         dl, ll = d_score[order].tolist(), l_score[order].tolist()
         dpl, lpl = dp[order].tolist(), lp[order].tolist()
         hits = []

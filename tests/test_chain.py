@@ -443,3 +443,8 @@ def test_ordinals_are_not_asked_about_and_a_word_inside_a_longer_one_is_not_unse
 
     assert "14" not in analyse("Shaoxing 14th FYP: what share of grassroots facilities offer hospice care?").topic
     assert "全血" in assistant._all_text and not assistant.searcher.idf("全血")  # written, but only inside 全血采集年增长率
+
+
+def test_coverage_asks_for_a_percentage(assistant):
+    a = _verified(assistant, assistant.ask("What coverage of childcare services for under-3s in townships does Shaoxing aim for?"))
+    assert a.targets[0]["value"].endswith("%"), a.answer

@@ -180,3 +180,19 @@ def test_search_equals_the_per_unit_loop(assistant, options):
     for q in questions:
         got = assistant.searcher.search(q, k, **options)
         assert got == _loop_search(assistant.searcher, q, k, **options), q
+
+
+def test_a_clause_writing_another_form_of_a_glossary_name_covers_it(assistant):
+    s = assistant.searcher
+    name = s.tokenizer.query("紧急医学救援", fixed=True)
+    forms = [frozenset(s.tokenizer.query(f, fixed=True)) for f in ("紧急医疗救援", "应急医疗救援")]
+    plain, credited = (s.coverages(name, ["003/三/（五）/1"], alts)[0]
+                       for alts in ((), [(frozenset(name), forms)]))
+    assert plain < 0.99 and credited == pytest.approx(1.0)  # the clause writes 紧急医疗救援队
+
+
+def test_a_plan_dated_by_year_narrows_the_filter(assistant):
+    a = assistant.ask("Zhejiang 2021 hospital plan: by 2025, what portion of beds in county public hospitals should be in tertiary ones?")
+    assert "001" not in a.slots["filter"] and a.slots["query"].plan_years == ("2021",)  # 001 is of 2023
+    b = assistant.ask("How many nationally recognised health talents does the 2021 plan for public hospitals aim for by 2025?")
+    assert b.slots["filter"] == ["000"], b.slots["filter"]
