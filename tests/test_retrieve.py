@@ -49,10 +49,17 @@ def test_langchain_retriever_returns_whole_clauses(assistant):
     assert docs[0].page_content == assistant.clauses["003/三/（四）/4"].text
 
 
+# Batches added after issue 3's bar was met on the suite (session 4): blind paraphrases and new
+# held-out questions. They are reported by `rag eval` (README "Evals"), not gated here: a gate on
+# held-out questions could only be passed by tuning on them.
+LATER_BATCHES = ("-dev5-", "-dev6-", "-dev7-", "-ho6-")
+
+
 def test_right_clause_rank_1_over_the_eval_questions(assistant):
     """Issue 3's bar over the eval suite's staff-style questions (not copied from the clauses), zh
-    and en. At rank 1 a clause that states the gold figure for its year counts too (the same
-    target in the running text and an indicator table); top-5 asks for the gold clause itself."""
+    and en, as the suite stood when the bar was met (`LATER_BATCHES` excluded). At rank 1 a clause
+    that states the gold figure for its year counts too (the same target in the running text and
+    an indicator table); top-5 asks for the gold clause itself."""
     from collections import defaultdict
     from pathlib import Path
 
@@ -60,7 +67,7 @@ def test_right_clause_rank_1_over_the_eval_questions(assistant):
 
     qdir = Path(__file__).resolve().parent.parent / "evals" / "questions"
     items = [q for q in load_questions(sorted(qdir.glob("*.jsonl")))
-             if q.get("clause_id") and q["kind"] != "unanswerable"]
+             if q.get("clause_id") and q["kind"] != "unanswerable" and not any(b in q["id"] for b in LATER_BATCHES)]
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for q in items:
         ids = [h.clause_id for h in assistant.search(q["question"], 5)]
