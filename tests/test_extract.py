@@ -11,6 +11,11 @@ C000_1 = (
 )
 
 
+def _named_values(text: str) -> list[tuple[str, str]]:
+    """(indicator, value) of each target `extract_targets` finds in one sentence."""
+    return [(t.indicator, t.value) for t in extract_targets(text, "x", "000", "2025")]
+
+
 def test_units_in_order_with_alias_kept_apart():
     (r,) = extract_responsibilities(C000_1)
     assert r.units == ("省卫生健康委", "省发展改革委", "省科技厅")
@@ -165,33 +170,24 @@ def test_a_short_share_after_a_longer_one_is_of_the_same_whole():
 
 
 def test_a_count_opening_a_goal_and_counts_after_more_verbs():
-    def got(text: str) -> list[tuple[str, str]]:
-        return [(t.indicator, t.value) for t in extract_targets(text, "x", "000", "2025")]
-
-    assert got("推进医疗卫生山海提升工程，32家山区海岛县级医院医疗服务能力达到国家推荐标准。") == [
+    assert _named_values("推进医疗卫生山海提升工程，32家山区海岛县级医院医疗服务能力达到国家推荐标准。") == [
         ("山区海岛县级医院医疗服务能力达到国家推荐标准", "32家")]
-    assert got("争取入围1-2个国家级中医临床教学培训示范中心。") == [("入围国家级中医临床教学培训示范中心", "1-2个")]
-    assert got("1000人口以上行政村的村卫生室设置率达到100%。") == [("1000人口以上行政村的村卫生室设置率", "100%")]
-    assert got("实现5G院前急救信息化全覆盖。") == []  # 5G is a name
+    assert _named_values("争取入围1-2个国家级中医临床教学培训示范中心。") == [("入围国家级中医临床教学培训示范中心", "1-2个")]
+    assert _named_values("1000人口以上行政村的村卫生室设置率达到100%。") == [("1000人口以上行政村的村卫生室设置率", "100%")]
+    assert _named_values("实现5G院前急救信息化全覆盖。") == []  # 5G is a name
 
 
 def test_a_count_closing_a_list_a_build_verb_opened():
-    def got(text: str) -> list[tuple[str, str]]:
-        return [(t.indicator, t.value) for t in extract_targets(text, "x", "003", "2025")]
-
-    assert got("高标准建设传染病医学中心及心血管病、创伤、呼吸、妇产、儿童、癌症等6个专业类国家区域医疗中心。") == [
+    assert _named_values("高标准建设传染病医学中心及心血管病、创伤、呼吸、妇产、儿童、癌症等6个专业类国家区域医疗中心。") == [
         ("专业类国家区域医疗中心", "6个")]
-    assert got("优先发展人体器官移植、血液病、重症医学等10个医学重点培育专科（学科）。") == [("医学重点培育专科", "10个")]
-    assert got("浙医一院、浙医二院等10家省级医院成功承担建设任务。") == []  # no build verb opens the list
+    assert _named_values("优先发展人体器官移植、血液病、重症医学等10个医学重点培育专科（学科）。") == [("医学重点培育专科", "10个")]
+    assert _named_values("浙医一院、浙医二院等10家省级医院成功承担建设任务。") == []  # no build verb opens the list
 
 
 def test_ten_thousands_a_rates_base_and_a_striving_adverb():
-    def got(text: str) -> list[tuple[str, str]]:
-        return [(t.indicator, t.value) for t in extract_targets(text, "x", "001", "2027")]
-
-    assert got("优化体检项目，年体检人数达到1000万以上。") == [("年体检人数", "1000万")]
-    assert got("按照每3万常住人口不低于1辆的标准配置救护车。") == [("按照每3万常住人口", "1辆")]  # 3万: the base
-    assert got("力争50%以上的乡镇卫生院（社区卫生服务中心）提供安宁疗护服务。") == [("乡镇卫生院提供安宁疗护服务", "50%")]
+    assert _named_values("优化体检项目，年体检人数达到1000万以上。") == [("年体检人数", "1000万")]
+    assert _named_values("按照每3万常住人口不低于1辆的标准配置救护车。") == [("按照每3万常住人口", "1辆")]  # 3万: the base
+    assert _named_values("力争50%以上的乡镇卫生院（社区卫生服务中心）提供安宁疗护服务。") == [("乡镇卫生院提供安宁疗护服务", "50%")]
 
 
 def test_a_base_ending_in_的_and_an_alternative_in_brackets_name_what_follows():
