@@ -127,6 +127,9 @@ class _NullGlossary:
     def expand_en_loose(self, q: str, share: float = 0.0, exact: list[str] | None = None) -> list[str]:
         return []
 
+    def indicators_in(self, q: str) -> list[str]:
+        return []
+
     def canonical_zh(self, text: str) -> str | None:
         return None
 
@@ -190,14 +193,7 @@ class Assistant:
         self._indicator_tokens = functools.lru_cache(maxsize=8192)(self._words)
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
                           for e in glossary.terms()}
-        # Every written form of each glossary indicator, longest first: the indicators a question names.
-        self._indicator_forms = sorted(
-            ((f, e.zh) for e in glossary.terms("indicator") for f in dict.fromkeys((e.zh, *e.zh_aliases))),
-            key=lambda x: (-len(x[0]), x[0]))
         self._indicators = {e.zh for e in glossary.terms("indicator")}
-        self._indicator_firsts: dict[str, list[int]] = {}  # first two characters → forms (index order)
-        for i, (form, _) in enumerate(self._indicator_forms):
-            self._indicator_firsts.setdefault(form[:2], []).append(i)
         self._max_idf = max(self.searcher._idf.values(), default=0.0)
         # Every clause's text: a word no token has may still be written inside a longer one (全血 in
         # the user word 全血采集年增长率); only a word written nowhere is unseen.
@@ -438,17 +434,10 @@ class Assistant:
                 and all(y in top.text for y in q.years))
 
     def _named_indicators(self, q: Query, named: Sequence[str]) -> list[str]:
-        """Glossary indicators the question names: written out in it (any form, longest first,
-        a span taken once), or among the names its search expanded to (`named`: English names,
-        exact or loose, and Chinese aliases). Loose ones only widen what may answer."""
-        text, found = q.text, []
-        # Only the forms whose first two characters the text has can be in it (index order kept).
-        firsts = {text[i : i + 2] for i in range(len(text) - 1)}
-        for i in sorted(i for p in firsts & self._indicator_firsts.keys() for i in self._indicator_firsts[p]):
-            form, zh = self._indicator_forms[i]
-            if form in text:
-                found.append(zh)
-                text = text.replace(form, "\0")
+        """Glossary indicators the question names: written out in it (`Glossary.indicators_in`),
+        or among the names its search expanded to (`named`: English names, exact or loose, and
+        Chinese aliases). Loose ones only widen what may answer."""
+        found = self.glossary.indicators_in(q.text)
         return list(dict.fromkeys(found + [n for n in named if n in self._indicators]))
 
     def _measures(self, t: Target, clause: Clause, indicator: str, counting: bool) -> bool:

@@ -212,6 +212,7 @@ class Glossary:
     _by_name: dict[str, tuple[Entry, ...]] = field(init=False, repr=False, compare=False)
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
+    _indicator_index: _Index = field(init=False, repr=False, compare=False)
     _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
     _loose_with: dict[str, int] = field(init=False, repr=False, compare=False)
     _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
@@ -233,6 +234,11 @@ class Glossary:
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
         object.__setattr__(self, "_zh_index", _index(alias_of, literal=True, gram=2))
+        indicator_names: dict[str, list[str]] = {}  # every written form of an indicator → the indicator
+        for e in self.terms("indicator"):
+            for name in dict.fromkeys((e.zh, *e.zh_aliases)):
+                indicator_names.setdefault(_zh_key(name), []).append(e.zh)
+        object.__setattr__(self, "_indicator_index", _index(indicator_names, literal=True, gram=2))
         phrase_words: dict[str, list[frozenset[str]]] = {}  # zh → content words of each English name
         loose: list[tuple[frozenset[str], str]] = []  # indicator and term names of 3+ content words
         for e in self.entries:
@@ -341,6 +347,17 @@ class Glossary:
             Canonical zh names in order of appearance; names written canonically are not reported.
         """
         return _expand(_zh_key(question), self._zh_index, _zh_pattern)
+
+    def indicators_in(self, question: str) -> list[str]:
+        """Indicators a Chinese question writes by any of their names, canonical or alias (the
+        longest name first; a span is matched once).
+
+        Args:
+            question: the question as the user typed it.
+        Returns:
+            Canonical zh names of indicator entries, in order of appearance.
+        """
+        return _expand(_zh_key(question), self._indicator_index, _zh_pattern)
 
     def terms(self, kind: str | None = None) -> Iterator[Entry]:
         """Entries in file order, optionally of one kind (e.g. to build a jieba user dictionary)."""

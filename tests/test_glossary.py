@@ -370,3 +370,11 @@ def test_english_said_in_other_words_still_finds_the_name(glossary, question, zh
 def test_loose_matching_needs_most_of_a_longer_name(glossary, question):
     loose = glossary.expand_en_loose(question)
     assert "年科教人才和信息化经费支出占比" not in loose and "十四五" not in loose
+
+
+def test_indicators_a_question_writes_by_any_name_brackets_folded(glossary):
+    # Questions are NFKC-folded before analysis, so full-width brackets arrive as ASCII ones.
+    assert glossary.indicators_in("绍兴每千人执业(助理)医师数要达到多少？") == ["千人医师数"]
+    assert glossary.indicators_in("湖州三级公立医院日间手术占比是多少？") == ["日间手术比例"]
+    assert glossary.indicators_in("日间手术比例由哪个单位牵头？") == ["日间手术比例"]  # the canonical name too
+    assert glossary.indicators_in("哪个单位牵头？") == []
