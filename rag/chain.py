@@ -67,11 +67,18 @@ _QUALIFIERS = (
     {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
-# Words of a question that ask, or name the plan's period, rather than name what is asked about.
+
+
+def _tiers(text: str) -> tuple[frozenset[str], ...]:
+    """The tiers, ownerships and grades `text` names, one set per `_QUALIFIERS` group."""
+    return tuple(frozenset(k for k, pat in group.items() if pat.search(text)) for group in _QUALIFIERS)
+
+
 # A plan's document number as staff cite it: "74号文", "省政府74号文", "湖政办发〔2023〕54号".
 _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
                          r"第?(?P<n>\d{1,4})\s*号文?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+# Words of a question that ask, or name the plan's period, rather than name what is asked about.
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
                     "十四 十四五 四五 十三五 规划 方案 "
                     # where in a plan, not what: "指标表里", "那张表", "主要指标表"; jieba's 年定 ("2023年定多少")
@@ -462,7 +469,7 @@ class Assistant:
         tok = self.searcher.tokenizer
         return tok.query(q.topic) + [t for x in terms for t in tok.query(x, fixed=True)]
 
-    def _other_party(self, t: Target, asked: list[set[str]]) -> bool:
+    def _other_party(self, t: Target, asked: tuple[frozenset[str], ...]) -> bool:
         """The question names a tier or ownership (县级, 民营) and the target names only others."""
         for want, have in zip(asked, self._target_parties(t), strict=True):
             if want and (have or want & _EXPLICIT) and not want & have:
@@ -477,12 +484,11 @@ class Assistant:
         # A phrase that names none of a group has the sentence's subject ("全市三级公立医院CMI达到1.1，
         # 四级手术占比达到19%": the 19% is of the tertiary hospitals too).
         subject = t.evidence[: max(t.evidence.find(t.value), 0)] if t.source == "text" else ""
-        return tuple(frozenset(k for k, pat in group.items() if pat.search(phrase))
-                     or frozenset(k for k, pat in group.items() if pat.search(subject)) for group in _QUALIFIERS)
+        return tuple(own or inherited for own, inherited in zip(_tiers(phrase), _tiers(subject), strict=True))
 
     @staticmethod
-    def _asked_parties(text: str) -> list[set[str]]:
-        return [{k for k, pat in group.items() if pat.search(text)} for group in _QUALIFIERS]
+    def _asked_parties(text: str) -> tuple[frozenset[str], ...]:
+        return _tiers(text)
 
     @staticmethod
     def _is_count(t: Target) -> bool:
