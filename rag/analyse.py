@@ -213,10 +213,11 @@ def analyse(question: str) -> Query:
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
-    dated = {m.group(1) for m in _YEAR.finditer(text)
-             if not _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()])
-             and (_PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()]))}
-    years = tuple(dict.fromkeys([*(m.group(1) for m in _YEAR.finditer(text) if m.group(1) not in dated),
+    found = [(m.group(1), not _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()]) and bool(
+        _PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()])))
+        for m in _YEAR.finditer(text)]
+    dated = {y for y, dates_a_plan in found if dates_a_plan}
+    years = tuple(dict.fromkeys([*(y for y, _ in found if y not in dated),
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
