@@ -184,7 +184,7 @@ _STOP = frozenset(
 _SAME = {"centre": "center", "programme": "program", "modernisation": "modernization",
          "hospitalisation": "hospitalization", "personnel": "staff", "expenditure": "spending",
          "expense": "spending", "spend": "spending", "mean": "average", "death": "mortality",
-         "early": "premature", "operation": "surgery", "op": "surgery", "rate": "share", "proportion": "share", "percentage": "share",
+         "early": "premature", "operation": "surgery", "op": "surgery", "ops": "surgery", "rate": "share", "proportion": "share", "percentage": "share",
          "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
 
 
