@@ -358,6 +358,7 @@ def test_loose_names_come_in_the_order_a_plain_count_gives(glossary):
     ("What is the ceiling for early deaths from major chronic diseases?", "重大慢性病过早死亡率"),  # early, death
     ("What is the mean inpatient stay at tertiary public hospitals?", "三级公立医院平均住院日"),  # mean
     ("2024 floor for grade IV ops as a share of discharges?", "四级手术占比"),  # ops: too short to stem
+    ("% of acute and critical cases to be handled inside the county?", "急危重症患者在县域内得到救治"),
 ])
 def test_english_said_in_other_words_still_finds_the_name(glossary, question, zh):
     assert zh not in glossary.expand_en(question)  # not word for word…
