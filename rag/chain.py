@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,8 +59,8 @@ _YEARISH = re.compile(r"(?:19|20)\d\d")
 _QUALIFIERS = (
     {"national": re.compile(r"全国(?!第|前|排名|领先|一流)|国家级|\bnational[- ]level\b|\bnationally\b", re.I),
      "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b", re.I),
-     "city": re.compile(r"(?<!省)市级|市属|\bcity[- ]level\b|\bmunicipal\b", re.I),
-     "county": re.compile(r"县级|区县|县域|\bcounty[- ]level\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
+     "city": re.compile(r"(?<!省)市级|市属|设区市|\bcity[- ]level\b|\bmunicipal\b|\bprefecture", re.I),
+     "county": re.compile(r"县级|区县|县域|县[（(]?市、?区|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
      "village": re.compile(r"村级|\bvillages?\b", re.I)},
     {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
@@ -88,6 +88,7 @@ _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
     r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
+    r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
 _EN_UNIT_LIKE = re.compile(
     r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
@@ -419,6 +420,12 @@ class Assistant:
         meta = self._meta(q, base, structural)
         if meta:
             return meta
+        if q.intent == "general" and self._named_indicators(q, base["slots"]["canonical"]):
+            # "Shaoxing 2025 childcare places per 1,000 people?": naming an indicator, and asking
+            # nothing else, asks for its figure.
+            found = self._targets(q, ranked, hits, {**base, "intent": "target"})
+            if found:
+                return found
         top = ranked[0]
         quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
         c = self._cite(top, quote)
@@ -437,8 +444,13 @@ class Assistant:
         top = self.clauses[hits[0].clause_id]
         asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)]
         return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
+                and not self._unseen(asked)  # "antibiotic" (抗菌药物): the plans never mention it
                 and not (q.role == "target" and not q.years and top.review)
                 and all(y in top.text for y in q.years))
+
+    def _unseen(self, words: Iterable[str]) -> set[str]:
+        """The Chinese words no clause writes, even inside a longer word (抗菌 in 抗菌药物使用强度)."""
+        return {w for w in words if not self.searcher.idf(w) and _HAN_WORD.fullmatch(w) and w not in self._all_text}
 
     def _named_indicators(self, q: Query, named: Sequence[str]) -> list[str]:
         """Glossary indicators the question names: written out in it (`Glossary.indicators_in`),
@@ -724,7 +736,7 @@ class Assistant:
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
         # A Chinese word no clause writes (抗菌 in 抗菌药物使用强度) names something the plans never
         # mention: it weighs as much as the rarest word they do.
-        unseen = {w for w in asked if not idf(w) and _HAN_WORD.fullmatch(w) and w not in self._all_text}
+        unseen = self._unseen(asked)
         weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context

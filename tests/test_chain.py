@@ -448,3 +448,31 @@ def test_ordinals_are_not_asked_about_and_a_word_inside_a_longer_one_is_not_unse
 def test_coverage_asks_for_a_percentage(assistant):
     a = _verified(assistant, assistant.ask("What coverage of childcare services for under-3s in townships does Shaoxing aim for?"))
     assert a.targets[0]["value"].endswith("%"), a.answer
+
+
+def test_counties_and_cities_said_plainly_are_tiers(assistant):
+    # One table row, two sub-rows: 达五级的设区市 ≥8个 and 达四级以上的县（市、区）≥65个 (2027).
+    a = _verified(assistant, assistant.ask(
+        "By 2027, how many counties should reach level 4 or above in the health information interoperability maturity assessment?"))
+    assert [t["value"] for t in a.targets] == ["65"], a.answer
+    b = _verified(assistant, assistant.ask("2027年互联互通标准化成熟度评价达五级的设区市要有几个？"))
+    assert [t["value"] for t in b.targets] == ["8"], b.answer
+
+
+def test_which_reform_a_unit_is_responsible_for_is_a_reverse_lookup(assistant):
+    assert not assistant.ask("市市场监管局是哪项改革的责任单位？").found  # no plan gives it a task
+    a = _verified(assistant, assistant.ask("省医保局是哪些任务的牵头单位？"))
+    assert a.found and a.lead_unit == "省医保局" and len(a.citations) >= 2
+
+
+def test_naming_an_indicator_and_nothing_else_asks_for_its_figure(assistant):
+    a = _verified(assistant, assistant.ask("Shaoxing 2025 childcare places per 1,000 people?"))
+    assert a.intent == "target" and [t["value"] for t in a.targets] == ["4.5"], a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "What is the ceiling on antibiotic use intensity in Zhejiang's public hospitals?",
+    "抗菌药物使用强度要控制在多少？",
+])
+def test_a_thing_no_plan_mentions_is_not_quoted_as_the_closest_passage(assistant, question):
+    assert not assistant.ask(question).found
