@@ -50,6 +50,8 @@ _FOLLOW = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(20\d\d)\s*年?")
+# A span of years ("2023-25", "2023—2025年"): a plan's period, which names the plan, not a target year.
+_SPAN = re.compile(r"(?<!\d)(20\d\d)\s*[-—–~～]\s*(?:20)?(\d\d)(?!\d)")
 # A year that dates a plan ("the 2023 modernisation opinions", "2021年的方案"), not a target.
 _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |public |zhejiang |health |huzhou |shaoxing )*"
                          r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
@@ -122,6 +124,7 @@ class Query:
     slots: dict[str, object] = field(default_factory=dict, compare=False)
     topic: str = ""  # the text to search: `text` without the words that only named the plan
     plan_years: tuple[str, ...] = ()  # years that date a plan ("the 2021 hospital plan"), not a target
+    plan_span: str = ""  # a plan's period as the question gives it ("2023-2025" from "2023-25")
 
 
 _t2s = None
@@ -211,11 +214,13 @@ def analyse(question: str) -> Query:
             topic = pat.sub(" ", topic) if ids == docs else topic
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
+    topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
+    span = _SPAN.search(text)
     found = [(m.group(1), not _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()]) and bool(
         _PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()])))
-        for m in _YEAR.finditer(text)]
+        for m in _YEAR.finditer(text) if not (span and span.start() <= m.start() < span.end())]
     dated = {y for y, dates_a_plan in found if dates_a_plan}
     years = tuple(dict.fromkeys([*(y for y, _ in found if y not in dated),
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
@@ -236,4 +241,5 @@ def analyse(question: str) -> Query:
         follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
         topic=topic if len(topic) >= 4 else text,
         plan_years=tuple(sorted(dated)),
+        plan_span=f"{span.group(1)}-20{span.group(2)}" if span else "",
     )

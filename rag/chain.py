@@ -288,6 +288,9 @@ class Assistant:
         if q.plan_years:  # "the 2021 hospital plan": the plans issued that year, if that narrows it
             dated = tuple(d for d in (q.docs or self.docs) if self.docs[d].date[:4] in q.plan_years)
             q = replace(q, docs=dated) if dated else q
+        if q.plan_span:  # "the 2023-25 demo project": the plans over that period, if that narrows it
+            spanned = tuple(d for d in (q.docs or self.docs) if self.docs[d].years == q.plan_span)
+            q = replace(q, docs=spanned) if spanned else q
         docs = tuple(state["docs"]) or q.docs
         if state["docs"] and q.docs:
             docs = tuple(d for d in q.docs if d in state["docs"]) or tuple(state["docs"])

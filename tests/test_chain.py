@@ -476,3 +476,16 @@ def test_naming_an_indicator_and_nothing_else_asks_for_its_figure(assistant):
 ])
 def test_a_thing_no_plan_mentions_is_not_quoted_as_the_closest_passage(assistant, question):
     assert not assistant.ask(question).found
+
+
+@pytest.mark.parametrize(("question", "span"), [
+    ("Huzhou 2023-25 demo: target for the share of visits handled at grassroots clinics?", "2023-2025"),
+    ("湖州2023—2025年示范项目基层就诊率目标？", "2023-2025"),
+])
+def test_a_span_of_years_is_a_plans_period_not_a_target_year(assistant, question, span):
+    from rag.analyse import analyse
+
+    q = analyse(question)
+    assert q.years == () and q.plan_span == span and "25" not in q.topic
+    a = _verified(assistant, assistant.ask(question))
+    assert [(t["value"], t["year"]) for t in a.targets] == [("70%", "2025")], a.answer  # not the 2023 table cell
