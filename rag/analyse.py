@@ -36,7 +36,7 @@ _TARGET = re.compile(
     r"(?:占比|比例|率)(?:有|的)?(?:什么|啥|何)?要求|几(?:分钟|天|年|岁|项|人|倍|成|次|级|万)|以内|上限|下限|"
     r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"
     r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
-    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bshare\b|\bproportion|"
+    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
     r"percentage|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
@@ -50,6 +50,9 @@ _FOLLOW = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(20\d\d)\s*年?")
+# A rank said in words ("the country's top three"), as the plans write it (前3).
+_NUMBER_WORDS = {"three": "3", "five": "5", "ten": "10", "twenty": "20", "fifty": "50", "hundred": "100"}
+_TOP_N = re.compile(r"\btop (three|five|ten|twenty|fifty|hundred)\b", re.I)
 # A span of years ("2023-25", "2023—2025年"): a plan's period, which names the plan, not a target year.
 _SPAN = re.compile(r"(?<!\d)(20\d\d)\s*[-—–~～]\s*(?:20)?(\d\d)(?!\d)")
 # A year that dates a plan ("the 2023 modernisation opinions", "2021年的方案"), not a target.
@@ -73,7 +76,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|modernis|moderniz", re.I),
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
-                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital plan|"
+                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
                 r"plan for (?:the )?public hospitals|"
                 r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
@@ -214,6 +217,7 @@ def analyse(question: str) -> Query:
             topic = pat.sub(" ", topic) if ids == docs else topic
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
+    topic = _TOP_N.sub(lambda m: f"top {_NUMBER_WORDS[m.group(1).lower()]}", topic)  # 前3: "top three"
     topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")

@@ -185,7 +185,7 @@ _SAME = {"centre": "center", "programme": "program", "modernisation": "moderniza
          "hospitalisation": "hospitalization", "personnel": "staff", "expenditure": "spending",
          "expense": "spending", "spend": "spending", "mean": "average", "death": "mortality",
          "early": "premature", "operation": "surgery", "op": "surgery", "ops": "surgery", "rate": "share", "proportion": "share", "percentage": "share",
-         "inside": "within", "handled": "treated", "handle": "treated",
+         "inside": "within", "country": "national", "three": "3", "ten": "10", "handled": "treated", "handle": "treated",
          "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
 
 

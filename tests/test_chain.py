@@ -489,3 +489,14 @@ def test_a_span_of_years_is_a_plans_period_not_a_target_year(assistant, question
     assert q.years == () and q.plan_span == span and "25" not in q.topic
     a = _verified(assistant, assistant.ask(question))
     assert [(t["value"], t["year"]) for t in a.targets] == [("70%", "2025")], a.answer  # not the 2023 table cell
+
+
+def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assistant):
+    from rag.analyse import analyse
+
+    q = analyse("Number of TCM specialty hospitals to be built under the public hospital reform plan?")
+    assert q.intent == "target" and q.docs == ("000",)
+    a = _verified(assistant, assistant.ask("Resources plan: how many disciplines should be in the national top three?"))
+    assert [t["value"] for t in a.targets] == ["10个"], a.answer  # 进入全国前3的学科数量, not 前10的 30个
+    b = _verified(assistant, assistant.ask("Resources plan: how many disciplines should be in the national top ten?"))
+    assert [t["value"] for t in b.targets] == ["30个"], b.answer
