@@ -107,6 +107,9 @@ def extract_responsibilities(text: str) -> list[Responsibility]:
 
 
 _GENERIC_HOST = re.compile(r"^(?:高水平|辖区|县域|现有|省市|省级|集约|紧密|暖心|具备|互联网|各|一批|\d)")
+# After a count, attributes listed with 、 and closed by 的 before the noun they describe:
+# "新建10-15个技术领先、特色明显、团队合理的重中之重学科" counts 重中之重学科, not 技术领先.
+_ATTRIBUTED = re.compile(r"[^，。；、的]{1,10}(?:、[^，。；、的]{1,10})+的[^，。；、的]{2,12}")
 _HOST = re.compile(r"依托((?:[^，。；、“”（）\s]{1,20}?(?:医院|中心|(?<![学])院))(?:、[^，。；、“”（）\s]{1,20}?(?:医院|中心|(?<![学])院))*)")
 _CHARGED = re.compile(r"([^，。；：]{2,60}?)需(?:重点)?(?:负责|承担|推进|牵头)")
 _SHORT_NAME = re.compile(r"[（(]以下简称([^）)]+)[）)]")
@@ -276,7 +279,10 @@ def extract_targets(
                 if sub[: m.start()].endswith("第"):
                     continue
                 indicator = _indicator_before(sub[seg_start : m.start()].lstrip("、和及与的").rstrip("、和及与"))
-                after = re.split(r"[、和]", _BRACKETED.sub("", sub[m.end() :]).strip("。；！？ "), maxsplit=1)[0]
+                rest = _BRACKETED.sub("", sub[m.end() :]).strip("。；！？ ")
+                after = re.split(r"[、和]", rest, maxsplit=1)[0]
+                if attributed := _ATTRIBUTED.match(rest):  # "10-15个技术领先、特色明显…的重中之重学科"
+                    after = attributed.group(0)
                 if after and (listed or (prev_after and _BRACKETED.sub("", indicator) == prev_after)):
                     # "建成1个以上国家医学中心、10个以上专业类别国家区域医疗中心": the text before
                     # this number was the last count's noun; this count's noun follows it too

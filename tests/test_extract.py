@@ -194,3 +194,9 @@ def test_a_base_ending_in_的_and_an_alternative_in_brackets_name_what_follows()
     ts = extract_targets("原则上按照医院编制床位的10%-15%（或不少于200张）设置重症监护病床。", "x", "003", "2025")
     assert [(t.indicator, t.value) for t in ts if t.value != "10%"] == [
         ("设置重症监护病床", "15%"), ("设置重症监护病床", "200张")]
+
+
+def test_a_count_whose_noun_follows_a_list_of_attributes_closed_by_的():
+    assert _named_values("新建10-15个技术领先、特色明显、团队合理的重中之重学科。") == [
+        ("新建技术领先、特色明显、团队合理的重中之重学科", "10-15个")]
+    assert _named_values("扶持10—20个有潜力、有特色的重点培育专科。")[0][0].endswith("重点培育专科")
