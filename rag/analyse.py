@@ -15,7 +15,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 # Intent cues. Order of checks: units (all/others) before lead, lead before target.
 _UNITS = re.compile(
-    r"责任(?:单位|部门)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
+    r"责任(?:单位|部门|方)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
     r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|(?:实施|参与|相关)(?:单位|部门)|(?:都)?列了(?:谁|哪些)|"
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
@@ -25,7 +25,7 @@ _UNITS = re.compile(
     re.I,
 )
 _LEAD = re.compile(
-    r"牵头|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
+    r"牵头|挑头|主抓|归谁|责任方|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))",
@@ -70,9 +70,9 @@ _RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|�
 
 # Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
 _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"湖州|huzhou|示范项目|demonstration project", re.I), ("002",)),
+    (re.compile(r"湖州|huzhou|示范项目|demo(?:nstration)? project", re.I), ("002",)),
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
-    (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|medical resources? plan|省级医院规划", re.I), ("003",)),
+    (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|modernis|moderniz", re.I),
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
@@ -180,7 +180,13 @@ def detect_script(text: str) -> str:
 _LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|tertiary|county|city) )*hospitals?\b", re.I)
 
 
+# The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").
+_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
+
+
 def detect_intent(text: str) -> str:
+    if _FIRST_LISTED.search(text):
+        return "lead_unit"
     if _UNITS.search(text):
         return "units"
     if _LEAD.search(_LEAD_NOUN.sub(" ", text)):

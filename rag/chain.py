@@ -530,7 +530,7 @@ class Assistant:
             pieces = re.split(pattern, t.evidence)
             return next((p for p in pieces if t.value in p or (t.number and t.number in p)), "")
 
-        near = part(r"[，；。、]")
+        near = part(r"[，；。、]|(?:和|及|与)(?=\d)")  # "5个以上市级和20个以上区县级…": one item each
         if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
             near = part(r"[，；。]")
         if "分别" in near:

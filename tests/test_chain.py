@@ -500,3 +500,32 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     assert [t["value"] for t in a.targets] == ["10个"], a.answer  # 进入全国前3的学科数量, not 前10的 30个
     b = _verified(assistant, assistant.ask("Resources plan: how many disciplines should be in the national top ten?"))
     assert [t["value"] for t in b.targets] == ["30个"], b.answer
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("这项改革谁挑头？", "lead_unit"),
+    ("湖州计划表里那一行，排第一的责任方是谁？", "lead_unit"),
+    ("责任单位里排第一的是谁？", "lead_unit"),
+    ("这项任务的责任方有哪些？", "units"),
+])
+def test_who_heads_it_and_the_first_listed_unit_ask_for_the_lead(question, intent):
+    from rag.analyse import detect_intent
+
+    assert detect_intent(question) == intent
+
+
+def test_each_item_of_a_count_list_joined_by_和_has_its_own_tier(assistant):
+    # "建成1个国家级、3个省级、5个市级和20个区县级临床重点专科": 5 is the city figure only.
+    a = _verified(assistant, assistant.ask("Huzhou by 2025: how many county-level key clinical specialties?"))
+    assert "20个" in [t["value"] for t in a.targets] and "5个" not in [t["value"] for t in a.targets], a.answer
+
+
+@pytest.mark.parametrize(("question", "docs"), [
+    ("Huzhou demo project: what is the 2025 goal for staff costs?", ("002",)),
+    ("Provincial resources plan: how many national regional medical centres?", ("003",)),
+    ("Under the resources FYP, what is the target?", ("003",)),
+])
+def test_more_ways_of_naming_a_plan(question, docs):
+    from rag.analyse import analyse
+
+    assert analyse(question).docs == docs
