@@ -529,3 +529,9 @@ def test_more_ways_of_naming_a_plan(question, docs):
     from rag.analyse import analyse
 
     assert analyse(question).docs == docs
+
+
+def test_a_county_hospital_names_the_county_tier(assistant):
+    # 省级 in the question does not make the county figure "another tier's" (4 托管重点专科 per 县级医院).
+    a = _verified(assistant, assistant.ask("省级三甲下沉，每家县医院托管的重点专科最少几个？"))
+    assert [t["value"] for t in a.targets] == ["4个"], a.answer
