@@ -53,6 +53,11 @@ _YEAR = re.compile(r"(20\d\d)\s*年?")
 # A rank said in words ("the country's top three"), as the plans write it (前3).
 _NUMBER_WORDS = {"three": "3", "five": "5", "ten": "10", "twenty": "20", "fifty": "50", "hundred": "100"}
 _TOP_N = re.compile(r"\btop (three|five|ten|twenty|fifty|hundred)\b", re.I)
+# Spoken Chinese for what the plans write formally ("一周干几天" for 每周工作…个工作日).
+_COLLOQUIAL = (
+    (re.compile(r"一(?=周|个?星期|个?礼拜)"), "每"),
+    (re.compile(r"(?:干|上)(?=几天|多少天)"), "工作"),
+)
 # A span of years ("2023-25", "2023—2025年"): a plan's period, which names the plan, not a target year.
 _SPAN = re.compile(r"(?<!\d)(20\d\d)\s*[-—–~～]\s*(?:20)?(\d\d)(?!\d)")
 # A year that dates a plan ("the 2023 modernisation opinions", "2021年的方案"), not a target.
@@ -224,6 +229,8 @@ def analyse(question: str) -> Query:
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = _TOP_N.sub(lambda m: f"top {_NUMBER_WORDS[m.group(1).lower()]}", topic)  # 前3: "top three"
+    for pat, plain in _COLLOQUIAL:
+        topic = pat.sub(plain, topic)
     topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")

@@ -535,3 +535,11 @@ def test_a_county_hospital_names_the_county_tier(assistant):
     # 省级 in the question does not make the county figure "another tier's" (4 托管重点专科 per 县级医院).
     a = _verified(assistant, assistant.ask("省级三甲下沉，每家县医院托管的重点专科最少几个？"))
     assert [t["value"] for t in a.targets] == ["4个"], a.answer
+
+
+def test_spoken_chinese_for_per_week_and_working_days(assistant):
+    from rag.analyse import analyse
+
+    assert "每周" in analyse("下沉专家一周要干几天？").topic and "工作" in analyse("下沉专家一周要干几天？").topic
+    a = _verified(assistant, assistant.ask("省里医院下沉到县医院的专家，一周至少要干几天？"))
+    assert [t["number"] for t in a.targets] == ["4"] and "每周工作" in a.citations[0].quote, a.answer
