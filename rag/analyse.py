@@ -37,7 +37,7 @@ _TARGET = re.compile(
     r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"
     r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
     r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
-    r"percentage|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
+    r"percentage|\bwhat ?%|\bpercent\b|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
     r"ratio|level|proportion|percentage|count|amount|length)|\bcap\b|ceiling|\bat (?:most|least)\b|"
@@ -70,7 +70,7 @@ _PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme|方案|意见|规划)[\s
 # "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
 _SHORT_YEAR = re.compile(r"(?<![\d.])(19|2\d|30)年(?!以上|以内|以下|内|左右|时间|来|多|之)")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
-_RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|做到|值|情况)|完成了|做到了|(?<!not )(?<!not the )actual|achieved|result",
+_RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|做到|值|情况)|完成了|做到了|(?<!not )(?<!not the )actual|achieved|(?<![\w-])(?<!research )results?\b",
                      re.I)
 
 # Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
@@ -78,7 +78,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"湖州|huzhou|示范项目|demo(?:nstration)? project", re.I), ("002",)),
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
     (re.compile(r"省级医疗资源配置|医疗资源配置|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
-    (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|modernis|moderniz", re.I),
+    (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"

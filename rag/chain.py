@@ -61,7 +61,7 @@ _QUALIFIERS = (
      "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b", re.I),
      "city": re.compile(r"(?<!省)市级|市属|设区市|\bcity[- ]level\b|\bmunicipal\b|\bprefecture", re.I),
      "county": re.compile(r"县级|区县|县域|县医院|县[（(]?市、?区|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
-     "village": re.compile(r"村级|\bvillages?\b", re.I)},
+     "village": re.compile(r"(?<![农乡城])村(?!镇)|\bvillages?\b", re.I)},
     {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
     {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
@@ -83,7 +83,7 @@ _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几
                     "十四 十四五 四五 十三五 规划 方案 "
                     # where in a plan, not what: "指标表里", "那张表", "主要指标表"; jieba's 年定 ("2023年定多少")
                     "表 表里 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％".split())
-_TABLE_WORDS = re.compile(r"\btables?\b|\bannex|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
+_TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\b(?:implementation|task) schedule\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|印发|发布", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(

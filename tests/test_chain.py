@@ -543,3 +543,34 @@ def test_spoken_chinese_for_per_week_and_working_days(assistant):
     assert "每周" in analyse("下沉专家一周要干几天？").topic and "工作" in analyse("下沉专家一周要干几天？").topic
     a = _verified(assistant, assistant.ask("省里医院下沉到县医院的专家，一周至少要干几天？"))
     assert [t["number"] for t in a.targets] == ["4"] and "每周工作" in a.citations[0].quote, a.answer
+
+
+@pytest.mark.parametrize(("question", "role", "topic_starts"), [
+    ("Modernisation opinions: how much research-result commercialisation should city-level hospitals reach?", "target", "opinions"),
+    ("Provincial hospital plan: what % of operations at grade-3A general hospitals should be day surgery?", "target", None),
+    ("What were the results for 2022?", "result", None),
+])
+def test_what_percent_asks_a_target_and_research_results_are_not_results(question, role, topic_starts):
+    from rag.analyse import analyse
+
+    q = analyse(question)
+    assert q.intent == "target" or role == "result"
+    assert q.role == role and (topic_starts is None or q.topic.startswith(topic_starts))
+
+
+def test_hospitals_named_in_english_are_not_the_count_of_them(assistant):
+    # "grade-3A general hospitals" names the hospitals (a term), not 三甲综合医院数 (their number).
+    a = _verified(assistant, assistant.ask(
+        "Provincial public hospital plan: what % of operations at provincial grade-3A general hospitals should be day surgery?"))
+    assert [t["value"] for t in a.targets] == ["25%"], a.answer
+
+
+def test_a_village_figure_in_a_township_sentence_is_a_village_figure(assistant):
+    a = _verified(assistant, assistant.ask("Shaoxing by 2025: what share of villages should be healthy villages?"))
+    assert [t["value"] for t in a.targets] == ["85%"], a.answer  # 健康村, after 健康乡镇 90% in one sentence
+
+
+def test_the_implementation_schedule_is_a_table(assistant):
+    a = _verified(assistant, assistant.ask(
+        "In Huzhou's implementation schedule, who is listed first for the TCM row on the urban TCM health alliance?"))
+    assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id.startswith("002/附件2"), a.answer
