@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import common as C  # noqa: E402
 
 REPO = C.REPO
-RESULTS = REPO / "benchmarks" / "results"
+RESULTS = C.LIVE / "benchmarks" / "results"
+SNAPSHOT = ("rag", "benchmarks", "corpus", "evals")  # everything a run reads from the tree
 FIRST_QUESTION = "湖州2024年CMI目标是多少？"
 TARGETS = {  # issue 8, on the 2-core machine
     "build_s": 15.0, "cold_start_s": 3.0, "ask_p95_ms": 30.0, "serving_rss_mb": 1024.0,
@@ -626,6 +627,22 @@ def plot(res: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _frozen(argv: list[str], tmp: str | None) -> int:
+    """Run this benchmark again from a copy of the source, corpus and questions, so that edits to
+    the working tree during a long run (a 1000× build takes hours) cannot reach its workers: a
+    worker importing a newer `rag` would find the index it is measuring stale. The copy's
+    `rag` comes first on PYTHONPATH for every child; results are written to the working tree."""
+    src = Path(tempfile.mkdtemp(prefix="bench-src-", dir=tmp))
+    try:
+        for d in SNAPSHOT:
+            shutil.copytree(REPO / d, src / d, ignore=shutil.ignore_patterns("__pycache__", "reports", "results"))
+        env = {**os.environ, "RAG_BENCH_LIVE": str(REPO), "PYTHONPATH": os.pathsep.join(
+            [str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        return subprocess.call([sys.executable, str(src / "benchmarks" / "bench.py"), *argv], env=env)
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_serve"]:
@@ -652,15 +669,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tmp", default=None, help="where to build (default: the system temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
     p.add_argument("--plot", metavar="JSON", help="only redraw the scale PNG from a results file")
+    p.add_argument("--live", action="store_true",
+                   help="run from the working tree itself instead of a snapshot of it")
     args = p.parse_args(argv)
     if args.plot:
         plot(json.loads(Path(args.plot).read_text(encoding="utf-8")), Path(args.plot).with_suffix(".png"))
         return 0
+    if not args.live and "RAG_BENCH_LIVE" not in os.environ:
+        return _frozen(argv, args.tmp)
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.estimate_only = {int(x) for x in args.estimate_only.split(",") if x.strip()}
     if args.estimate_only:
         args.scale = ",".join(x for x in [args.scale, ",".join(map(str, sorted(args.estimate_only)))] if x)
     res: dict[str, Any] = {"machine": C.machine(["benchmarks/bench.py", *argv])}
+    import rag.chain  # where every child's `rag` comes from (PYTHONPATH): the snapshot, unless --live
+
+    res["machine"]["rag_source"] = str(Path(rag.chain.__file__).parent)
+    if "RAG_BENCH_LIVE" in os.environ and not Path(rag.chain.__file__).is_relative_to(REPO):
+        raise RuntimeError(f"the snapshot's rag is shadowed by {rag.chain.__file__}")
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=args.tmp))
     try:
         if not args.only_scale:

@@ -21,6 +21,9 @@ if str(REPO) not in sys.path:
 from rag.normalize import normalize_chars  # noqa: E402
 
 QUESTIONS = REPO / "evals" / "questions"
+# The working tree the benchmark was started from; REPO is its snapshot while a run is frozen
+# (bench.py copies the source first, so edits made during a long run cannot reach its workers).
+LIVE = Path(os.environ.get("RAG_BENCH_LIVE") or REPO)
 _FOOTER = re.compile(r"^[—\-－–]+\s*\d{1,3}\s*[—\-－–]+$", re.M)
 _MARKUP = re.compile(r"\[bookmark:[^\]]*\]|\[footnoteRef:\d+\]")
 _WS = re.compile(r"\s+")
@@ -183,7 +186,7 @@ def machine(argv: list[str]) -> dict[str, Any]:
 
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *args], cwd=LIVE, capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
