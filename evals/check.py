@@ -130,10 +130,15 @@ def check_questions(questions: Iterable[dict[str, Any]], clauses_by_id: Mapping[
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from rag.corpus import load_corpus
 
-    files = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or sorted(
-        QUESTIONS.glob("*.jsonl"))
+    p = argparse.ArgumentParser(prog="python -m evals.check", description=__doc__.split("\n\n")[0])
+    p.add_argument("files", nargs="*", type=Path, help="JSONL files (default: evals/questions/*.jsonl)")
+    files = p.parse_args(argv).files or sorted(QUESTIONS.glob("*.jsonl"))
+    if missing := [f for f in files if not f.is_file()]:
+        p.error(f"no such file: {missing[0]}")
     clauses = {c.id: c for c in load_corpus(ROOT / "corpus").clauses}
     bad = 0
     for path in files:

@@ -91,3 +91,14 @@ def test_every_plan_is_asked_about(splits):
     docs = Counter(q["clause_id"].split("/")[0] for q in both if q["clause_id"])
     assert set(docs) == {"000", "001", "002", "003", "004"}
     assert min(docs.values()) >= 10, docs
+
+
+def test_the_checker_cli_explains_itself_and_names_a_missing_file(capsys):
+    from evals.check import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0 and "JSONL files" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        main(["/no/such/file.jsonl"])
+    assert e.value.code == 2 and "no such file: /no/such/file.jsonl" in capsys.readouterr().err
