@@ -18,14 +18,14 @@ _UNITS = re.compile(
     r"责任(?:单位|部门|方)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
     r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|(?:实施|参与|相关)(?:单位|部门)|(?:都)?列了(?:谁|哪些)|"
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
-    r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were)|co-responsible|"
+    r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were|carry|implement|deliver|run|handle|do)|co-responsible|"
     r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"
     r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)|"
     r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)",
     re.I,
 )
 _LEAD = re.compile(
-    r"牵头|挑头|主抓|归谁|责任方|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
+    r"牵头|挑头|主抓|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))",

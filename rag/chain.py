@@ -747,6 +747,10 @@ class Assistant:
             forms = self._zh_forms.get(term, ())
             if any(f in best.evidence or self._indicator_tokens(f) <= context for f in forms):
                 covered |= asked & self._indicator_tokens(term)  # glossary names: fixed text, cached
+        for w in asked - covered:  # "ICU" said in English: covered by 重症监护 in the target's sentence
+            if w.isascii() and idf(w) and any(f in best.evidence for zh in self.glossary.expand_en(w)
+                                               for f in self._zh_forms.get(zh, (zh,))):
+                covered.add(w)
         if weight:
             match = sum(idf(w) for w in covered) / weight
         else:  # no word of the question is in the plans: only a close semantic match will do

@@ -507,6 +507,8 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("湖州计划表里那一行，排第一的责任方是谁？", "lead_unit"),
     ("责任单位里排第一的是谁？", "lead_unit"),
     ("这项任务的责任方有哪些？", "units"),
+    ("建临床重点专科那项，落到谁头上去干？", "lead_unit"),
+    ("Pre-hospital emergency integration: which bodies carry it out?", "units"),
 ])
 def test_who_heads_it_and_the_first_listed_unit_ask_for_the_lead(question, intent):
     from rag.analyse import detect_intent
@@ -574,3 +576,10 @@ def test_the_implementation_schedule_is_a_table(assistant):
     a = _verified(assistant, assistant.ask(
         "In Huzhou's implementation schedule, who is listed first for the TCM row on the urban TCM health alliance?"))
     assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id.startswith("002/附件2"), a.answer
+
+
+def test_an_english_abbreviation_the_target_writes_in_chinese_is_covered(assistant):
+    # "ICU" is a word one clause writes as is; this figure's sentence says 重症监护 (the glossary's ICU).
+    a = _verified(assistant, assistant.ask(
+        "Provincial medical resources FYP: at least how many ICU beds should a provincial major epidemic treatment base set up?"))
+    assert [t["value"] for t in a.targets] == ["200张"], a.answer
