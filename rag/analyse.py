@@ -38,7 +38,7 @@ _TARGET = re.compile(
     r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
     r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
     r"percentage|\bwhat ?%|\bpercent\b|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
-    r"ratio|share|value|level|number)|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
+    r"ratio|share|value|level|number)|\bwhat (?:[\w-]+ ){1,3}(?:count|amount|number|figure|volume)\b|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
     r"ratio|level|proportion|percentage|count|amount|length)|\bcap\b|ceiling|\bat (?:most|least)\b|"
     r"\bkeep\b.*\bat\b|how long|\bexpected\b|\bplanned\b|平均|增幅|控制在|多久|多长时间|最少|至少|最多",

@@ -52,6 +52,11 @@ _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员�
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # A question that asks for a percentage is not answered by a count or a level.
+# A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
+# a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
+_MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"
+                    r"earmarked|\bfunding for\b", re.I)
+_DAY = re.compile(r"几月|哪个月|哪一天|几号|\bwhich month\b|\bwhat month\b|\bwhat date\b|\bwhich day\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率", re.I)
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
@@ -62,11 +67,19 @@ _QUALIFIERS = (
      "city": re.compile(r"(?<!省)市级|市属|设区市|\bcity[- ]level\b|\bmunicipal\b|\bprefecture", re.I),
      "county": re.compile(r"县级|区县|县域|县医院|县[（(]?市、?区|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
      "village": re.compile(r"(?<![农乡城])村(?!镇)|\bvillages?\b", re.I)},
-    {"public": re.compile("公立"), "private": re.compile("民营|社会办")},
+    {"public": re.compile(r"公立|(?<!non-)\bpublic\b", re.I),
+     "private": re.compile(r"民营|社会办|\bprivate(?:ly)?\b|\bnon-public\b|\bsocially[- ]run\b", re.I)},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
     {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """One unit at any tier: 省卫生健康委 and 市卫生健康委 are both the health commission."""
+    def base(u: str) -> str:
+        return re.sub(r"^(?:浙江)?(?:省|市|区县|县|各级)", "", u.split("〔")[0])
+    return base(a) == base(b) or a in b or b in a
 
 
 def _tiers(text: str) -> tuple[frozenset[str], ...]:
@@ -90,6 +103,9 @@ _REVERSE = re.compile(
     r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
+# "What does X do in task T" / "X承担哪些任务": about one unit's part in a task, not who leads it.
+_ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
+                   r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b", re.I)
 _EN_UNIT_LIKE = re.compile(
     r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
     r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b")
@@ -202,10 +218,12 @@ class Assistant:
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
                           for e in glossary.terms()}
         self._indicators = {e.zh for e in glossary.terms("indicator")}
+        self._things = self._indicators | {e.zh for e in glossary.terms("term")}  # what figures measure
         self._max_idf = max(self.searcher._idf.values(), default=0.0)
         # Every clause's text: a word no token has may still be written inside a longer one (全血 in
         # the user word 全血采集年增长率); only a word written nowhere is unseen.
         self._all_text = "\n".join(c.text for c in self.clauses.values())
+        self._absent_cache: dict[str, bool] = {}
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -412,6 +430,17 @@ class Assistant:
                 why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
                        else f"各规划均未将{m.group(0)}列为责任单位。")
                 return refuse(why)
+        if _ROLE.search(q.text) and (named := self._named_units(q)):
+            # "What role does the public security department play in the DRG reform?": the task's
+            # unit list answers — unless the unit is not on it, which the plans then do not say.
+            found = self._units(q, ranked, base)
+            if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
+                who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
+                why = (f"{who} is not among the units responsible for the closest task."
+                       if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
+                return refuse(why)
+            if found:
+                return found
         if q.intent in ("lead_unit", "units", "target"):
             found = (self._units(q, ranked, base) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
@@ -431,11 +460,34 @@ class Assistant:
                 return found
         top = ranked[0]
         quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
+        if _DAY.search(q.text) and "月" not in quote:
+            return refuse()  # "which month": a passage without one does not answer it
         c = self._cite(top, quote)
         if not c:
             return refuse()
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
+
+    def _absent(self, names: Iterable[str]) -> set[str]:
+        """The glossary names a question says exactly that no plan writes in any form (HPV疫苗)."""
+        out = set()
+        for name in names:
+            if (gone := self._absent_cache.get(name)) is None:
+                gone = self._absent_cache[name] = not any(
+                    f in self._all_text for f in (name, *self._zh_forms.get(name, ())))
+            if gone:
+                out.add(name)
+        return out
+
+    def _named_units(self, q: Query) -> list[str]:
+        """The units a question names: any the plans list (in Chinese, or by glossary name in
+        English), else a unit-like name no plan lists (市大数据局, "Big Data Bureau")."""
+        named = [u for u in self.known_units if u in q.text]
+        if q.language == "en" or q.script != "zh":
+            named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
+        if not named and (m := _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)):
+            named = [m.group(0)]
+        return named
 
     def _quotable(self, q: Query, hits: list[Hit], base: dict[str, Any]) -> bool:
         """No stated target fits, but the top clause covers nearly all the question asks
@@ -447,7 +499,8 @@ class Assistant:
         top = self.clauses[hits[0].clause_id]
         asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)]
         return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
-                and not self._unseen(asked)  # "antibiotic" (抗菌药物): the plans never mention it
+                and not self._unseen(asked) and not self._absent(base["slots"]["exact"])  # never mentioned
+                and not _DAY.search(q.text)  # "which month": the plans set years
                 and not (q.role == "target" and not q.years and top.review)
                 and all(y in top.text for y in q.years))
 
@@ -687,6 +740,8 @@ class Assistant:
             forms = self._zh_forms.get(term, (term,))
             words |= self._words(" ".join([f for f in forms if f in q.text] or forms), fixed=True)
         wants_count = bool(_HOW_MANY.search(q.text))
+        if self._absent(n for n in base["slots"]["exact"] if n in self._things):
+            return None  # it names exactly a thing no plan writes (HPV疫苗, 床护比): no figure is of it
         asked_parties = self._asked_parties(asked_for)
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
@@ -711,13 +766,18 @@ class Assistant:
                 match -= LOOSENESS * sum(idf(w) for w in self._indicator_tokens(t.indicator) - named)
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
-            if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and (
+            if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and not (
+                    self._unseen(named) or self._absent(base["slots"]["exact"])) and (
                     not q.years or set(q.years) & self._table_years.get(clause.row.table_id, set())):
                 c = self._cite(clause, clause.text)
                 if c:
                     doc = self.docs[clause.doc]
                     return Answer(found=True, answer=A.ambiguous_row_answer(clause, doc, q.language),
                                   citations=(c,), **base)
+        if _DAY.search(q.text):
+            return None
+        if _MONEY.search(q.text):
+            scored = [x for x in scored if "元" in x[1].unit]
         if wants_count and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
@@ -739,7 +799,7 @@ class Assistant:
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
         # A Chinese word no clause writes (抗菌 in 抗菌药物使用强度) names something the plans never
         # mention: it weighs as much as the rarest word they do.
-        unseen = self._unseen(asked)
+        unseen = self._unseen(asked) | self._absent(base["slots"]["exact"])  # (HPV疫苗: no plan's)
         weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context

@@ -583,3 +583,28 @@ def test_an_english_abbreviation_the_target_writes_in_chinese_is_covered(assista
     a = _verified(assistant, assistant.ask(
         "Provincial medical resources FYP: at least how many ICU beds should a provincial major epidemic treatment base set up?"))
     assert [t["value"] for t in a.targets] == ["200张"], a.answer
+
+
+def test_a_unit_not_on_the_tasks_list_has_no_role_there(assistant):
+    a = assistant.ask("What role does the provincial public security department play in the DRG payment reform?")
+    assert not a.found and "省公安厅" in a.answer, a.answer
+    b = _verified(assistant, assistant.ask("What role does the provincial healthcare security administration play in the DRG payment reform?"))
+    assert b.found and b.lead_unit == "省医保局", b.answer
+
+
+@pytest.mark.parametrize("question", [
+    "How much money is earmarked for building the three provincial major epidemic treatment bases?",  # a count is set
+    "In which month of 2024 should Huzhou's public hospitals have no capital-construction debt?",  # a year is set
+    "What medical-service-income share should privately run (non-public) hospitals reach under the 2021 hospital plan?",
+    "What HPV vaccination coverage do the health modernisation opinions aim for?",  # a glossary name no plan writes
+    "What nurse-to-bed ratio does Shaoxing's 14th FYP require?",
+])
+def test_near_misses_of_a_real_figure_are_refused(assistant, question):
+    a = assistant.ask(question)
+    assert not a.found, a.answer
+
+
+def test_what_count_asks_for_a_figure(assistant):
+    from rag.analyse import analyse
+
+    assert analyse("Hospitals above what daily settlement count must offer mobile payment?").intent == "target"
