@@ -105,10 +105,19 @@ _REVERSE = re.compile(
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
 # "What does X do in task T" / "X承担哪些任务": about one unit's part in a task, not who leads it.
 _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
-                   r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b", re.I)
+                   r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
+                   r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
+                   r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b", re.I)
+# Counties and districts of Huzhou and Shaoxing: the plans set city-wide figures, so a figure
+# asked for one of them must be written for it ("Zhuji's own county visit rate").
+_SUBREGIONS = {"诸暨": r"诸暨|zhuji", "嵊州": r"嵊州|shengzhou", "新昌": r"新昌|xinchang", "上虞": r"上虞|shangyu",
+               "柯桥": r"柯桥|keqiao", "越城": r"越城|yuecheng", "德清": r"德清|deqing", "长兴": r"长兴|changxing",
+               "安吉": r"安吉|anji", "吴兴": r"吴兴|wuxing", "南浔": r"南浔|nanxun"}
+_SUBREGION = re.compile("|".join(f"(?P<r{i}>{p})" for i, p in enumerate(_SUBREGIONS.values())), re.I)
 _EN_UNIT_LIKE = re.compile(
     r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
-    r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b")
+    r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b|"
+    r"(?i:\b(?:the )?(?:provincial|municipal|city|county) (?:[a-z]+ ){1,3}(?:department|bureau|commission|office|administration)\b)")
 
 
 @dataclass
@@ -436,11 +445,10 @@ class Assistant:
             found = self._units(q, ranked, base)
             if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
                 who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
-                why = (f"{who} is not among the units responsible for the closest task."
+                why = (f"{who[:1].upper()}{who[1:]} is not among the units responsible for the closest task."
                        if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
                 return refuse(why)
-            if found:
-                return found
+            return found or refuse()
         if q.intent in ("lead_unit", "units", "target"):
             found = (self._units(q, ranked, base) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
@@ -485,8 +493,10 @@ class Assistant:
         named = [u for u in self.known_units if u in q.text]
         if q.language == "en" or q.script != "zh":
             named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
-        if not named and (m := _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)):
-            named = [m.group(0)]
+        if not named:  # a body's name before a hospital's (省公立医院 in "省公立医院方案" is the plan)
+            like = sorted(_UNIT_LIKE.finditer(q.text), key=lambda m: m.group(0).endswith("医院"))
+            m = like[0] if like else _EN_UNIT_LIKE.search(q.text)
+            named = [m.group(0)] if m else []
         return named
 
     def _quotable(self, q: Query, hits: list[Hit], base: dict[str, Any]) -> bool:
@@ -776,6 +786,10 @@ class Assistant:
                                   citations=(c,), **base)
         if _DAY.search(q.text):
             return None
+        if m := _SUBREGION.search(q.text):  # "诸暨的县域就诊率": only a figure written for 诸暨
+            place = list(_SUBREGIONS)[int(m.lastgroup[1:])]
+            scored = [x for x in scored if place in x[1].evidence]
+            base["slots"]["other_party"] = base["slots"].get("other_party") or not scored
         if _MONEY.search(q.text):
             scored = [x for x in scored if "元" in x[1].unit]
         if wants_count and any(self._is_count(t) for _, t, _ in scored):

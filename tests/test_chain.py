@@ -608,3 +608,18 @@ def test_what_count_asks_for_a_figure(assistant):
     from rag.analyse import analyse
 
     assert analyse("Hospitals above what daily settlement count must offer mobile payment?").intent == "target"
+
+
+@pytest.mark.parametrize("question", [
+    "Zhuji's own county visit rate target under the Shaoxing FYP?",
+    "诸暨的县域就诊率目标是多少？",
+])
+def test_a_county_the_plans_set_no_figure_for_is_refused(assistant, question):
+    assert not assistant.ask(question).found  # Shaoxing's 90% is city-wide, not 诸暨's
+
+
+def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
+    a = assistant.ask("2021 prov hospital plan: the provincial education department's role in the medical service price reform?")
+    assert not a.found and "The provincial education department is not among" in a.answer, a.answer
+    b = assistant.ask("省公立医院方案里，省教育厅在医疗服务价格改革中负责哪一块？")
+    assert not b.found and "省教育厅" in b.answer, b.answer  # not 省公立医院 (the plan's name)
