@@ -37,7 +37,7 @@ _TARGET = re.compile(
     r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"
     r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
     r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
-    r"percentage|\bwhat ?%|\bpercent\b|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
+    r"percentage|\bwhat ?%|%\s*of\b|\bpercent\b|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bwhat (?:[\w-]+ ){1,3}(?:count|amount|number|figure|volume)\b|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
     r"ratio|level|proportion|percentage|count|amount|length)|\bcap\b|ceiling|\bat (?:most|least)\b|"
@@ -81,7 +81,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
-                r"(?:provincial|zhejiang)(?:'s)? (?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
+                r"(?:provincial|zhejiang)(?:'s)? (?:20\d\d )?(?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
                 r"plan for (?:the )?public hospitals|"
                 r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),

@@ -63,14 +63,17 @@ _YEARISH = re.compile(r"(?:19|20)\d\d")
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
 _QUALIFIERS = (
     {"national": re.compile(r"全国(?!第|前|排名|领先|一流)|国家级|\bnational[- ]level\b|\bnationally\b", re.I),
-     "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b", re.I),
-     "city": re.compile(r"(?<!省)市级|市属|设区市|\bcity[- ]level\b|\bmunicipal\b|\bprefecture", re.I),
+     "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b|\bprovincial-(?:run|owned)?", re.I),
+     "city": re.compile(r"(?<!省)市级|市属|设区市|省市|省、市|\bcity[- ](?:level|run|owned)\b|\bmunicipal\b|\bprefecture", re.I),
      "county": re.compile(r"县级|区县|县域|县医院|县[（(]?市、?区|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
      "village": re.compile(r"(?<![农乡城])村(?!镇)|\bvillages?\b", re.I)},
     {"public": re.compile(r"公立|(?<!non-)\bpublic\b", re.I),
      "private": re.compile(r"民营|社会办|\bprivate(?:ly)?\b|\bnon-public\b|\bsocially[- ]run\b", re.I)},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
     {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
+    # Hospital kind: a general hospitals' figure is not a TCM hospitals' one.
+    {"tcm": re.compile(r"中医(?:医)?院|\bTCM hospitals?\b|\bChinese medicine hospitals?\b", re.I),
+     "general": re.compile(r"综合医院|\bgeneral hospitals?\b", re.I)},
 )
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
 
@@ -213,6 +216,7 @@ class Assistant:
             key=len, reverse=True,
         )
         self.years = {t.year for c in corpus.clauses for t in c.targets if t.year}
+        self._first_year = {d: (re.findall(r"20\d\d", doc.years) or [""])[0] for d, doc in self.docs.items()}
         # Glossary terms that say which plan or what kind of answer, not what the task is:
         # they pick the document filter and the intent, and would only add noise to BM25.
         self._meta_terms = {e.zh for e in glossary.terms() if e.kind == "plan"} | _META_TERMS
@@ -470,6 +474,8 @@ class Assistant:
         quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
         if _DAY.search(q.text) and "月" not in quote:
             return refuse()  # "which month": a passage without one does not answer it
+        if q.years and not any(y in top.text for y in q.years):
+            return refuse()  # "…in 2021: what was it?": a passage without that year does not answer
         c = self._cite(top, quote)
         if not c:
             return refuse()
@@ -761,6 +767,8 @@ class Assistant:
             for t in clause.targets:
                 if q.years and t.year not in q.years:
                     continue
+                if not q.years and q.role == "target" and t.year and t.year < self._first_year.get(t.doc, ""):
+                    continue  # the last plan's goal in a review table (2020), not this plan's
                 if not q.years and (t.source == "table" or yearly) and t.role == "target" and t.year != last:
                     continue
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.

@@ -623,3 +623,29 @@ def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
     assert not a.found and "The provincial education department is not among" in a.answer, a.answer
     b = assistant.ask("省公立医院方案里，省教育厅在医疗服务价格改革中负责哪一块？")
     assert not b.found and "省教育厅" in b.answer, b.answer  # not 省公立医院 (the plan's name)
+
+
+def test_with_no_year_asked_a_review_tables_goal_is_not_the_plans(assistant):
+    # 表1 reviews the 13th FYP (its 2020 goals); the 14th FYP's bed density goal is 7张 for 2025.
+    a = _verified(assistant, assistant.ask("Shaoxing health FYP: bed density target, beds per thousand population?"))
+    assert ("7张", "2025") in [(t["value"], t["year"]) for t in a.targets], a.answer
+    b = _verified(assistant, assistant.ask("绍兴十三五末主要慢性病规范化管理率实际做到了多少？"))
+    assert [t["year"] for t in b.targets] == ["2020"], b.answer  # a result asked: the review table answers
+
+
+def test_a_general_question_about_a_year_its_passage_does_not_have_is_refused(assistant):
+    assert not assistant.ask("Huzhou tertiary hospitals' case-mix index in 2021: what was it?").found
+
+
+def test_provincial_and_city_run_and_tcm_versus_general_hospitals(assistant):
+    a = _verified(assistant, assistant.ask(
+        "Critical care: for provincial- and city-run tertiary general hospitals, how much of the bed stock should be ICU beds under the 2023 opinions?"))
+    assert [t["value"] for t in a.targets] == ["8%"], a.answer
+    assert not assistant.ask("Modernisation opinions — ICU bed share for city-level tertiary TCM hospitals?").found
+
+
+def test_percent_of_asks_a_target_and_a_dated_hospital_plan_is_named(assistant):
+    from rag.analyse import analyse
+
+    assert analyse("Palliative care availability, % of grassroots institutions offering it?").intent == "target"
+    assert analyse("Zhejiang 2021 hospital plan: how many TCM protocols are to be spread?").docs == ("000",)
