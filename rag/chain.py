@@ -758,7 +758,10 @@ class Assistant:
         wants_count = bool(_HOW_MANY.search(q.text))
         if self._absent(n for n in base["slots"]["exact"] if n in self._things):
             return None  # it names exactly a thing no plan writes (HPV疫苗, 床护比): no figure is of it
-        asked_parties = self._asked_parties(asked_for)
+        # The tiers a Chinese question writes; a glossary name it matched may carry another's
+        # (平均住院日 → 三级公立医院平均住院日, asked of 二级公立医院). English questions reach
+        # Chinese tier words only through those names.
+        asked_parties = self._asked_parties(q.topic if q.script == "zh" else asked_for)
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year

@@ -649,3 +649,10 @@ def test_percent_of_asks_a_target_and_a_dated_hospital_plan_is_named(assistant):
 
     assert analyse("Palliative care availability, % of grassroots institutions offering it?").intent == "target"
     assert analyse("Zhejiang 2021 hospital plan: how many TCM protocols are to be spread?").docs == ("000",)
+
+
+def test_a_chinese_questions_tier_is_its_own_not_its_glossary_names(assistant):
+    # 平均住院日 names the glossary's 三级公立医院平均住院日; the question asks of 二级 hospitals.
+    assert not assistant.ask("湖州示范项目里，二级公立医院平均住院日要压到多少天？").found
+    a = _verified(assistant, assistant.ask("湖州三级公立医院平均住院日2025年要压到多少天？"))
+    assert a.found and a.targets, a.answer
