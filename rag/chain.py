@@ -113,9 +113,10 @@ _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(
                    r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b", re.I)
 # Counties and districts of Huzhou and Shaoxing: the plans set city-wide figures, so a figure
 # asked for one of them must be written for it ("Zhuji's own county visit rate").
-_SUBREGIONS = {"诸暨": r"诸暨|zhuji", "嵊州": r"嵊州|shengzhou", "新昌": r"新昌|xinchang", "上虞": r"上虞|shangyu",
-               "柯桥": r"柯桥|keqiao", "越城": r"越城|yuecheng", "德清": r"德清|deqing", "长兴": r"长兴|changxing",
-               "安吉": r"安吉|anji", "吴兴": r"吴兴|wuxing", "南浔": r"南浔|nanxun"}
+_SUBREGIONS = {"诸暨": r"诸暨|\bzhuji\b", "嵊州": r"嵊州|\bshengzhou\b", "新昌": r"新昌|\bxinchang\b",
+               "上虞": r"上虞|\bshangyu\b", "柯桥": r"柯桥|\bkeqiao\b", "越城": r"越城|\byuecheng\b",
+               "德清": r"德清|\bdeqing\b", "长兴": r"长兴|\bchangxing\b", "安吉": r"安吉|\banji\b",
+               "吴兴": r"吴兴|\bwuxing\b", "南浔": r"南浔|\bnanxun\b"}
 _SUBREGION = re.compile("|".join(f"(?P<r{i}>{p})" for i, p in enumerate(_SUBREGIONS.values())), re.I)
 _EN_UNIT_LIKE = re.compile(
     r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
@@ -482,10 +483,13 @@ class Assistant:
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
 
-    def _absent(self, names: Iterable[str]) -> set[str]:
-        """The glossary names a question says exactly that no plan writes in any form (HPV疫苗)."""
+    def _absent(self, names: Iterable[str], things: bool = False) -> set[str]:
+        """The glossary names a question says exactly that no plan writes in any form (HPV疫苗);
+        `things`: only indicators and terms (an issuing office's name is not what is asked)."""
         out = set()
         for name in names:
+            if things and name not in self._things:
+                continue
             if (gone := self._absent_cache.get(name)) is None:
                 gone = self._absent_cache[name] = not any(
                     f in self._all_text for f in (name, *self._zh_forms.get(name, ())))
@@ -515,7 +519,7 @@ class Assistant:
         top = self.clauses[hits[0].clause_id]
         asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)]
         return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
-                and not self._unseen(asked) and not self._absent(base["slots"]["exact"])  # never mentioned
+                and not self._unseen(asked) and not self._absent(base["slots"]["exact"], things=True)  # never mentioned
                 and not _DAY.search(q.text)  # "which month": the plans set years
                 and not (q.role == "target" and not q.years and top.review)
                 and all(y in top.text for y in q.years))
@@ -756,7 +760,7 @@ class Assistant:
             forms = self._zh_forms.get(term, (term,))
             words |= self._words(" ".join([f for f in forms if f in q.text] or forms), fixed=True)
         wants_count = bool(_HOW_MANY.search(q.text))
-        if self._absent(n for n in base["slots"]["exact"] if n in self._things):
+        if self._absent(base["slots"]["exact"], things=True):
             return None  # it names exactly a thing no plan writes (HPV疫苗, 床护比): no figure is of it
         # The tiers a Chinese question writes; a glossary name it matched may carry another's
         # (平均住院日 → 三级公立医院平均住院日, asked of 二级公立医院). English questions reach
@@ -788,7 +792,7 @@ class Assistant:
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and not (
-                    self._unseen(named) or self._absent(base["slots"]["exact"])) and (
+                    self._unseen(named) or self._absent(base["slots"]["exact"], things=True)) and (
                     not q.years or set(q.years) & self._table_years.get(clause.row.table_id, set())):
                 c = self._cite(clause, clause.text)
                 if c:
@@ -824,7 +828,7 @@ class Assistant:
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
         # A Chinese word no clause writes (抗菌 in 抗菌药物使用强度) names something the plans never
         # mention: it weighs as much as the rarest word they do.
-        unseen = self._unseen(asked) | self._absent(base["slots"]["exact"])  # (HPV疫苗: no plan's)
+        unseen = self._unseen(asked) | self._absent(base["slots"]["exact"], things=True)  # (HPV疫苗: no plan's)
         weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
