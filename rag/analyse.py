@@ -93,6 +93,7 @@ _CITIES = re.compile(r"杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|�
 # How questions name a plan around its title ("按…的方案", "规划里", "in the … plan"): once the
 # plan has set the document filter, these words only add noise to the search text.
 _PLAN_WRAPPER = re.compile(
+    r"[\u4e00-\u9fff]{0,14}?(?:印发|发布|出台)的(?:这个|那个)?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
     r"(?:按|根据|在)?(?:省里|省级)?的?(?:这个)?(?:方案|规划|实施意见|意见)(?:里|中|上|中的|里的)|"
     r"\b(?:in|under|according to|per) (?:the )?[\w' -]{0,30}?(?:plan|opinions|programme)(?:'s)?\b",
     re.I,

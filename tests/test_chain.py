@@ -656,3 +656,10 @@ def test_a_chinese_questions_tier_is_its_own_not_its_glossary_names(assistant):
     assert not assistant.ask("湖州示范项目里，二级公立医院平均住院日要压到多少天？").found
     a = _verified(assistant, assistant.ask("湖州三级公立医院平均住院日2025年要压到多少天？"))
     assert a.found and a.targets, a.answer
+
+
+def test_a_plan_named_by_who_issued_it_is_not_a_question_about_the_plan(assistant):
+    a = _verified(assistant, assistant.ask("绍兴市人民政府办公室印发的规划里，县域就诊率目标是多少？"))
+    assert [t["value"] for t in a.targets] == ["90%"], a.answer  # not the plan's number and date
+    b = assistant.ask("绍兴十四五规划是哪天印发的？")
+    assert b.found and "2021年6月13日" in b.answer, b.answer
