@@ -419,15 +419,22 @@ def bench_scale(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         step(f"{f}×: serving, exact vs approximate")
         row["serve"] = serve(corpus, index, 1, ann=args.ann, curve=(f == largest_run and f > 1))
         row["serve"].pop("passages", None)
+        _partial(args, rows)
         if f > 1:
-            step(f"{f}×: incremental re-index after changing one plan")
-            row["reindex_change"] = _reindex(corpus, index, "change")
-            step(f"{f}×: incremental re-index after adding one plan")
-            row["reindex_add"] = _reindex(corpus, index, "add", seed=args.seed)
+            try:  # a failing step (1000×: the re-index ran out of memory) must not lose the rest
+                step(f"{f}×: incremental re-index after changing one plan")
+                row["reindex_change"] = _reindex(corpus, index, "change")
+                step(f"{f}×: incremental re-index after adding one plan")
+                row["reindex_add"] = _reindex(corpus, index, "add", seed=args.seed)
+            except RuntimeError as e:
+                row["reindex_error"] = str(e)[-1000:]
+                step(f"{f}×: re-index failed: {str(e).splitlines()[0][-200:]}")
             full = row["build"]["wall_s"]
             for key in ("reindex_change", "reindex_add"):
-                row[key]["fraction_of_full_build"] = round(row[key]["wall_s"] / full, 4)
-                row[key]["cpu_fraction_of_full_build"] = round(row[key]["cpu_s"] / row["build"]["cpu_s"], 4)
+                if key in row:
+                    row[key]["fraction_of_full_build"] = round(row[key]["wall_s"] / full, 4)
+                    row[key]["cpu_fraction_of_full_build"] = round(row[key]["cpu_s"] / row["build"]["cpu_s"], 4)
+        _partial(args, rows)
         shutil.rmtree(index, ignore_errors=True)
         shutil.rmtree(corpus, ignore_errors=True)
     return rows
@@ -451,6 +458,14 @@ def _mem_available_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+def _partial(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
+    """The rows measured so far, to results/<name>.partial.json: hours of a 1000× run survive
+    a later step that kills the benchmark (removed when the full results are written)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.name or 'scale'}.partial.json").write_text(
+        json.dumps({"scale": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _reindex(corpus: Path, index: Path, how: str, seed: int = 8) -> dict[str, Any]:
@@ -600,11 +615,15 @@ def plot(res: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("ms")
     ax.set_title("Query latency (242 eval questions)")
     ax = axes[1][1]
-    ax.plot(x, [r["serve"]["ann"]["flat"]["search_ms_k400"]["p95"] for r in rows], "o-", label="exact (IndexFlatIP)")
+    flat = [(r["build"]["units"], r["serve"]["ann"]["flat"]["search_ms_k400"]["p95"])
+            for r in rows if "flat" in r["serve"].get("ann", {})]  # none with --ann ""
+    if flat:
+        ax.plot(*zip(*flat, strict=True), "o-", label="exact (IndexFlatIP)")
     for kind in _ann_kinds(rows):
         pts = [(r["build"]["units"], r["serve"]["ann"][kind]["search_ms_k400"]["p95"]) for r in rows if kind in r["serve"].get("ann", {})]
         ax.plot(*zip(*pts, strict=True), "-", marker="^", label=kind)
-    curve = next((r["serve"]["ann"].get("flat_curve") for r in reversed(rows) if r["serve"]["ann"].get("flat_curve")), None)
+    curve = next((r["serve"]["ann"].get("flat_curve") for r in reversed(rows)
+                  if r["serve"].get("ann", {}).get("flat_curve")), None)
     if curve:
         ax.plot([c["n"] for c in curve], [c["search_ms_k400"]["p95"] for c in curve], "k.:", label="exact, prefixes of the largest")
     from rag.index import EXACT_SEARCH_MAX
@@ -704,6 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         res["real"]["serve"].pop("passages", None)
         res["real"]["langchain"].pop("passages", None)
     (RESULTS / f"{name}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    (RESULTS / f"{name}.partial.json").unlink(missing_ok=True)
     if res.get("scale"):
         plot(res, RESULTS / f"{name}.png")
     print(summary(res))
