@@ -434,9 +434,7 @@ class Assistant:
         if not hits or (max(h.dense for h in hits) < MIN_DENSE and not any(h.lexical_rank for h in hits)):
             return refuse()
         if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
-            named = [u for u in self.known_units if u in q.text]  # the units the question names
-            if q.language == "en" or q.script != "zh":
-                named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
+            named = self._named_units(q, unit_like=False)
             if named:
                 return self._reverse(named[0], q, base) or refuse()
             m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)
@@ -497,13 +495,13 @@ class Assistant:
                 out.add(name)
         return out
 
-    def _named_units(self, q: Query) -> list[str]:
+    def _named_units(self, q: Query, unit_like: bool = True) -> list[str]:
         """The units a question names: any the plans list (in Chinese, or by glossary name in
-        English), else a unit-like name no plan lists (市大数据局, "Big Data Bureau")."""
+        English), else (`unit_like`) a unit-like name no plan lists (市大数据局, "Big Data Bureau")."""
         named = [u for u in self.known_units if u in q.text]
         if q.language == "en" or q.script != "zh":
             named += [u for u in self.glossary.expand_en(q.text) if u in self.known_units and u not in named]
-        if not named:  # a body's name before a hospital's (省公立医院 in "省公立医院方案" is the plan)
+        if not named and unit_like:  # a body's name before a hospital's (省公立医院 in "省公立医院方案" is the plan)
             like = sorted(_UNIT_LIKE.finditer(q.text), key=lambda m: m.group(0).endswith("医院"))
             m = like[0] if like else _EN_UNIT_LIKE.search(q.text)
             named = [m.group(0)] if m else []
@@ -792,7 +790,7 @@ class Assistant:
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and not (
-                    self._unseen(named) or self._absent(base["slots"]["exact"], things=True)) and (
+                    self._unseen(named)) and (
                     not q.years or set(q.years) & self._table_years.get(clause.row.table_id, set())):
                 c = self._cite(clause, clause.text)
                 if c:
@@ -828,7 +826,7 @@ class Assistant:
         asked = {w for w in named if not _YEARISH.fullmatch(w) and w not in self._region_words and w not in _ASKING}
         # A Chinese word no clause writes (抗菌 in 抗菌药物使用强度) names something the plans never
         # mention: it weighs as much as the rarest word they do.
-        unseen = self._unseen(asked) | self._absent(base["slots"]["exact"], things=True)  # (HPV疫苗: no plan's)
+        unseen = self._unseen(asked)
         weight = sum(idf(w) for w in asked) + len(unseen) * self._max_idf
         context = self._target_tokens(best, wants_count) | self._indicator_tokens(best_clause.title)
         covered = asked & context
