@@ -294,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             args.corpus, args.index, rebuild=True, progress=_progress_printer()
         )
         assistant.ask(EXAMPLES[0])  # warm up tokenizer and embedder before the first user
+        # The rest of the one-time work (glossary patterns, target wording, ~1 s) goes on while
+        # the server starts, so the first questions are as fast as later ones.
+        threading.Thread(target=assistant.warm, name="rag-warm", daemon=True).start()
     except RagError as e:
         print(f"ui: {e}", file=sys.stderr)
         return 1

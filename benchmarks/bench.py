@@ -139,12 +139,16 @@ def _serve_worker(args: argparse.Namespace) -> int:
 
     a = load_assistant(args.corpus, args.index, rebuild=False)
     load_s = time.perf_counter() - t0
+    # A serving process (the chat UI) does its one-time work at start-up: `Assistant.warm`.
+    t0 = time.perf_counter()
+    warm = a.warm()
+    warm_s = time.perf_counter() - t0
     questions = C.load_questions()
     texts = [q["question"] for q in questions]
     for q in texts[:10]:
         a.ask(q)
-    out: dict[str, Any] = {"load_s": round(load_s, 3), "units": len(a.searcher.units),
-                           "rss_mb_loaded": C.rss_mb()}
+    out: dict[str, Any] = {"load_s": round(load_s, 3), "warm_s": round(warm_s, 3), "warm": warm,
+                           "units": len(a.searcher.units), "rss_mb_loaded": C.rss_mb()}
     ask_ms, search_ms, embed_ms, dense_ms, lex_ms = [], [], [], [], []
     enc = a.searcher.embedder.encode
     for _ in range(args.repeat):
@@ -158,6 +162,7 @@ def _serve_worker(args: argparse.Namespace) -> int:
             dense_ms.append(C.timed(a.searcher.search, q, 20, mode="dense")[0])
             lex_ms.append(C.timed(a.searcher.search, q, 20, mode="lexical")[0])
     out["ask_ms"] = C.percentiles(ask_ms)
+    out["ask_ms_first_pass"] = C.percentiles(ask_ms[:len(texts)])  # each question's first time
     out["search_ms"] = C.percentiles(search_ms)
     out["embed_ms"] = C.percentiles(embed_ms)
     out["dense_search_ms"] = C.percentiles(dense_ms)

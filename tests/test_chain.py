@@ -654,3 +654,26 @@ def test_a_plan_named_by_who_issued_it_is_not_a_question_about_the_plan(assistan
     assert [t["value"] for t in a.targets] == ["90%"], a.answer  # not the plan's number and date
     b = assistant.ask("绍兴十四五规划是哪天印发的？")
     assert b.found and "2021年6月13日" in b.answer, b.answer
+
+
+def test_warm_does_the_first_questions_work_up_front_and_changes_no_answer(assistant, monkeypatch):
+    import rag.chain as chain_module
+    import rag.glossary as glossary_module
+
+    questions = ["湖州2024年CMI目标是多少？", "Who leads the county hospital capacity task in the Huzhou plan?"]
+    before = [assistant.ask(q).to_json() for q in questions]
+    glossary_module._en_pattern.cache_clear()
+    fresh = chain_module.Assistant(assistant.corpus, assistant.searcher, assistant.glossary)
+    spent = fresh.warm()
+    assert set(spent) == {"glossary_patterns_s", "glossary_words_s", "targets_s"}
+    english_names = {row[0] for row in assistant.glossary._en_index.rows}
+    assert glossary_module._en_pattern.cache_info().currsize >= len(english_names)
+    targets = [t for c in fresh.clauses.values() for t in c.targets]
+    assert fresh._target_parties.cache_info().currsize == len(set(targets))
+    assert [fresh.ask(q).to_json() for q in questions] == before
+
+    # A corpus whose targets would not fit the caches is not walked at start-up.
+    monkeypatch.setattr(chain_module, "WARM_TARGETS", 1)
+    small = chain_module.Assistant(assistant.corpus, assistant.searcher, assistant.glossary)
+    small.warm()
+    assert small._target_parties.cache_info().currsize == 0
