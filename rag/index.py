@@ -145,29 +145,82 @@ def _tokenizer_id() -> str:
     return hashlib.sha256(src).hexdigest()[:16]
 
 
+def _key(text: str) -> bytes:
+    """A unit text's 16-byte digest: what a build remembers of the previous generation's texts
+    (1.7 M texts at 1000× the corpus: digests, not the texts themselves)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 @dataclass
 class _Previous:
-    """What the live generation lets a build reuse: its vectors (row by embed_text) and, when
-    the jieba dictionary and tokenizer are unchanged, BM25 tokens by lex_text."""
+    """What the live generation lets a build reuse, held lean so that a re-index fits beside
+    the new generation at 1000× the corpus: its FAISS index (vectors are read row by row from
+    it), each embed_text's row, and — when the jieba dictionary and tokenizer are unchanged —
+    where each lex_text's line (with its BM25 tokens) starts in its units.jsonl."""
 
-    vectors: np.ndarray
-    rows: dict[str, int]
-    tokens: dict[str, list[str]]
+    vectors: Any  # the previous FAISS index, or None
+    rows: dict[bytes, int]  # _key(embed_text) → row in `vectors`
+    lines: dict[bytes, int]  # _key(lex_text) → byte offset of a line in `units`
+    units: Path | None  # the previous units.jsonl (still on disk until the new one is live)
+
+    def copy_vectors(self, src: list[int], dst: list[int], matrix: np.ndarray, step: int = 1 << 16) -> None:
+        """matrix[dst[i]] = previous vector src[i], a block at a time (no second full copy)."""
+        for i in range(0, len(src), step):
+            matrix[dst[i : i + step]] = self.vectors.reconstruct_batch(np.asarray(src[i : i + step], dtype="int64"))
+
+    def tokens(self) -> Callable[[str], list[str] | None]:
+        """A reader of previous BM25 tokens by lex_text (None: not reusable). Reads its line
+        from the previous units.jsonl, which was checked against its checksum when opened."""
+        if self.units is None or not self.lines:
+            return lambda text: None
+        f = open(self.units, "rb")  # noqa: SIM115 - closed with the build (see build_index)
+        self._file = f
+
+        def read(text: str) -> list[str] | None:
+            off = self.lines.get(_key(text))
+            if off is None:
+                return None
+            f.seek(off)
+            return orjson.loads(f.readline()).get("tokens", [])
+
+        return read
+
+    def close(self) -> None:
+        f = getattr(self, "_file", None)
+        if f is not None:
+            f.close()
+        self.vectors = None
 
 
-def _previous(index_dir: Path, embedder_id: str, dim: int, words: list[str], tokenizer_id: str) -> _Previous:
+def _previous(index_dir: Path, embedder_id: str, words: list[str], tokenizer_id: str) -> _Previous:
+    """The live generation, checked like `load_index` but streamed: its unit lines are read
+    one at a time for their texts, never all held (the full read is `load_index`'s job)."""
+    none = _Previous(None, {}, {}, None)
     try:
-        old = _read(index_dir, verify_corpus=None, embedder_id=embedder_id)
+        gen = _checked(index_dir, verify_corpus=None, embedder_id=embedder_id)
     except IndexStateError:
-        return _Previous(np.zeros((0, dim), dtype="float32"), {}, {})
-    n = old.faiss_index.ntotal
-    vecs = old.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, dim), dtype="float32")
-    rows = {r["embed_text"]: i for i, r in enumerate(old.records)}
+        return none
+    fidx = faiss.read_index(str(gen.path / "vectors.faiss"))
+    if isinstance(fidx, faiss.IndexIVF) and fidx.direct_map.type == faiss.DirectMap.NoMap:
+        return none  # no row lookup: nothing to reuse
     # A changed dictionary can re-segment any text (jieba's word probabilities depend on the
     # whole dictionary), so tokens are reused only when the dictionary is byte-identical.
-    same_dict = old.words == "\n".join(words).split() and old.manifest.get("tokenizer") == tokenizer_id
-    tokens = {r["lex_text"]: r.get("tokens", []) for r in old.records} if same_dict else {}
-    return _Previous(vecs, rows, tokens)
+    same_dict = gen.words == "\n".join(words).split() and gen.manifest.get("tokenizer") == tokenizer_id
+    rows: dict[bytes, int] = {}
+    lines: dict[bytes, int] = {}
+    n, off = 0, 0
+    with open(gen.path / "units.jsonl", "rb") as f, gc_paused():
+        for line in f:
+            if line.strip():
+                r = orjson.loads(line)
+                rows.setdefault(_key(r["embed_text"]), n)
+                if same_dict:
+                    lines.setdefault(_key(r["lex_text"]), off)
+                n += 1
+            off += len(line)
+    if n != fidx.ntotal:
+        return none
+    return _Previous(fidx, rows, lines, gen.path / "units.jsonl" if same_dict else None)
 
 
 @gc_paused()  # hundreds of thousands of units and token lists at 100× the corpus
@@ -190,7 +243,6 @@ def build_index(
     Returns:
         The new manifest (counts, timings, how many units were re-embedded).
     """
-    from .tokenize import Tokenizer
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -198,16 +250,28 @@ def build_index(
     units = make_units(corpus)
     words = sorted(set(user_words(corpus)) | set(extra_words or []))
     tokenizer_id = _tokenizer_id()
-    prev = _previous(index_dir, embedder.id, embedder.dim, words, tokenizer_id)
-    # Vectors go straight into one matrix (reused ones first), so a build holds them once
-    # there and once in FAISS — at 100× the corpus each copy is 340 MB.
+    prev = _previous(index_dir, embedder.id, words, tokenizer_id)
+    try:
+        return _build(corpus, embedder, index_dir, units, words, tokenizer_id, prev, progress, t0)
+    finally:
+        prev.close()
+
+
+def _build(corpus: Corpus, embedder: Any, index_dir: Path, units: list[Unit], words: list[str],
+           tokenizer_id: str, prev: _Previous, progress: Callable[[int, int], None] | None,
+           t0: float) -> dict[str, Any]:
+    from .tokenize import Tokenizer
+
+    # Vectors go straight into one matrix (reused ones copied from the previous FAISS index a
+    # block at a time, which is then let go), so a build holds them once there and once in
+    # FAISS — at 100× the corpus each copy is 340 MB, at 1000× 3.4 GB.
     matrix = np.zeros((len(units), embedder.dim), dtype="float32")
     rows: dict[str, list[int]] = {}
     todo: list[str] = []
     src: list[int] = []
     dst: list[int] = []
     for i, u in enumerate(units):
-        j = prev.rows.get(u.embed_text)
+        j = prev.rows.get(_key(u.embed_text)) if prev.rows else None
         if j is None:
             todo.append(u.embed_text)
             rows.setdefault(u.embed_text, []).append(i)
@@ -215,8 +279,10 @@ def build_index(
             src.append(j)
             dst.append(i)
     if dst:
-        matrix[dst] = prev.vectors[src]
-    prev.vectors = matrix[:0]  # copied: let the previous generation's vectors go
+        prev.copy_vectors(src, dst, matrix)
+    prev.vectors = None  # copied: let the previous generation's vectors go
+    prev.rows = {}
+    del src, dst
     step = 256
     for i in range(0, len(todo), step):
         batch = todo[i : i + step]
@@ -231,19 +297,27 @@ def build_index(
         fidx.add(matrix)
         if isinstance(fidx, faiss.IndexIVF):
             fidx.make_direct_map()  # saved with it: lets the next build reuse its vectors
-    tokens = prev.tokens
-    retokenized = [u.lex_text for u in units if u.lex_text not in tokens]
+    # BM25 tokens: the previous generation's where its dictionary still holds (read back from
+    # its units.jsonl as each line is written), new ones segmented now for the texts it lacks.
+    reuse = prev.tokens()
+    tokens: dict[str, list[str]] = {}
+    retokenized = [u.lex_text for u in units if not (prev.lines and _key(u.lex_text) in prev.lines)]
     if retokenized:  # the jieba dictionary is loaded only when some text needs segmenting
         tokenizer = Tokenizer(words)
         for text in retokenized:
             if text not in tokens:
                 tokens[text] = tokenizer(text)
+
+    def tokens_of(text: str) -> list[str]:
+        got = tokens.get(text)
+        return got if got is not None else (reuse(text) or [])
+
     t_tokens = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="gen-tmp-", dir=index_dir))
     try:
         # Streamed, one line per unit. vars(u) is Unit.to_json() without dataclasses.asdict's
         # deep copy, and orjson writes it ~4× faster than json (both matter at 100× the corpus).
-        lines = (orjson.dumps({**vars(u), "tokens": tokens[u.lex_text]}) + b"\n" for u in units)
+        lines = (orjson.dumps({**vars(u), "tokens": tokens_of(u.lex_text)}) + b"\n" for u in units)
         _fsync_write(tmp / "units.jsonl", lines if units else b"\n")
         faiss.write_index(fidx, str(tmp / "vectors.faiss"))
         with open(tmp / "vectors.faiss", "rb+") as f:
@@ -345,6 +419,30 @@ class _Generation:
 
 def _read(index_dir: Path, verify_corpus: Corpus | None, embedder_id: str | None) -> _Generation:
     """`load_index` without making Unit objects (a rebuild needs only their texts and tokens)."""
+    gen = _checked(index_dir, verify_corpus, embedder_id, keep_units=True)
+    with gc_paused():
+        records = [orjson.loads(line) for line in gen.units.split(b"\n") if line]
+    fidx = faiss.read_index(str(gen.path / "vectors.faiss"))
+    if fidx.ntotal != len(records):
+        raise _refuse(f"is inconsistent: {fidx.ntotal} vectors for {len(records)} units", index_dir)
+    return _Generation(gen.path, gen.manifest, records, fidx, gen.words)
+
+
+@dataclass
+class _Checked:
+    """A live generation whose files all match its manifest: not yet parsed."""
+
+    path: Path
+    manifest: dict[str, Any]
+    words: list[str]
+    units: bytes  # units.jsonl as read and checked (empty unless asked for)
+
+
+def _checked(index_dir: Path, verify_corpus: Corpus | None, embedder_id: str | None, *,
+             keep_units: bool = False) -> _Checked:
+    """Find the live generation and check every file against its manifest, its corpus and its
+    embedder. `keep_units`: units.jsonl is read into memory once, checked there and returned
+    (for parsing); otherwise every file is checked streaming."""
     index_dir = Path(index_dir)
     current = index_dir / "CURRENT"
     if not current.is_file():
@@ -371,7 +469,7 @@ def _read(index_dir: Path, verify_corpus: Corpus | None, embedder_id: str | None
         p, meta = gen / name, files.get(name, {})
         if not p.is_file():
             raise _refuse(f"is missing {name}", index_dir)
-        if name == "units.jsonl":  # read once: checked in memory, then parsed
+        if name == "units.jsonl" and keep_units:  # read once: checked in memory, then parsed
             data = p.read_bytes()
             ok = len(data) == meta.get("size") and hashlib.sha256(data).hexdigest() == meta.get("sha256")
         else:
@@ -388,10 +486,5 @@ def _read(index_dir: Path, verify_corpus: Corpus | None, embedder_id: str | None
             if manifest["doc_hashes"].get(k) != verify_corpus.doc_hashes.get(k)
         )
         raise _refuse(f"is stale: the corpus changed ({', '.join(changed)})", index_dir)
-    with gc_paused():
-        records = [orjson.loads(line) for line in data.split(b"\n") if line]
-    fidx = faiss.read_index(str(gen / "vectors.faiss"))
-    if fidx.ntotal != len(records):
-        raise _refuse(f"is inconsistent: {fidx.ntotal} vectors for {len(records)} units", index_dir)
     words = (gen / "userdict.txt").read_text(encoding="utf-8").split()
-    return _Generation(gen, manifest, records, fidx, words)
+    return _Checked(gen, manifest, words, data)
