@@ -25,7 +25,7 @@ _UNITS = re.compile(
     re.I,
 )
 _LEAD = re.compile(
-    r"牵头|挑头|主抓|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
+    r"牵头|挑头|领头|主抓|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))",
@@ -187,7 +187,7 @@ _LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|terti
 
 
 # The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").
-_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
+_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
 
 
 def detect_intent(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,7 @@ RAREST_MATCH = 0.6  # an English question's rarest named word missing: refuse be
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
+THING_SHARE = 0.5  # rarity-weighted share of the named indicators/terms a lead clause must write
 INLINE_SHARE = 0.5  # a running-text lead's sentence must cover this much of what its clause covers
 CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
@@ -100,7 +102,9 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
                     "十四 十四五 四五 十三五 规划 方案 "
                     # where in a plan, not what: "指标表里", "那张表", "主要指标表"; jieba's 年定 ("2023年定多少")
-                    "表 表里 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％".split())
+                    "表 表里 表中 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％ "
+                    # "目标值定的多少": jieba's search mode also cuts 标值
+                    "目标值 标值 数值".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\b(?:implementation|task) schedule\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
@@ -167,6 +171,9 @@ class _NullGlossary:
         return []
 
     def indicators_in(self, q: str) -> list[str]:
+        return []
+
+    def things_in(self, q: str) -> list[str]:
         return []
 
     def canonical_zh(self, text: str) -> str | None:
@@ -240,6 +247,10 @@ class Assistant:
         # the user word 全血采集年增长率); only a word written nowhere is unseen.
         self._all_text = "\n".join(c.text for c in self.clauses.values())
         self._absent_cache: dict[str, bool] = {}
+        self._writing_cache: dict[str, int] = {}
+        # Words that name a plan, not a task (十四五, 示范项目, 公立医院高质量发展): in some plan's title.
+        self._plan_words = {t for t in self._things
+                            if any(f in d.title for d in self.docs.values() for f in self._zh_forms.get(t, (t,)))}
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -657,12 +668,50 @@ class Assistant:
     def _cite(self, clause: Clause, quote: str) -> Citation | None:
         return A.cite(clause, self.docs[clause.doc], quote)
 
+    def _named_things(self, q: Query, base: dict[str, Any]) -> dict[str, float]:
+        """The indicators and terms a question names (in Chinese, or by exact English name) that
+        say what the task is — not words that name the plan (十四五, 示范项目: in a plan's title)
+        — each with its rarity across clauses, log(1 + clauses / clauses writing it)."""
+        named = [*(self.glossary.things_in(q.text) if q.script != "en" else ()), *base["slots"]["exact"]]
+        n = max(len(self.clauses), 1)
+        return {t: math.log(1 + n / max(self._clauses_writing(t), 1)) for t in dict.fromkeys(named)
+                if t in self._things and t not in self._meta_terms and t not in self._plan_words}
+
+    def _clauses_writing(self, thing: str) -> int:
+        got = self._writing_cache.get(thing)
+        if got is None:
+            got = self._writing_cache[thing] = sum(1 for c in self.clauses.values() if self._writes(c, thing))
+        return got
+
+    def _writes(self, clause: Clause, thing: str) -> bool:
+        """The clause (its text or title) writes the thing in one of its forms, or all the words
+        of one (县域医疗卫生 in "县域医共体…医疗卫生"): English names map to the glossary's wording."""
+        forms = self._zh_forms.get(thing, (thing,))
+        if any(f in clause.text or f in clause.title for f in forms):
+            return True
+        have = self.searcher._clause_tokens.get(clause.id, frozenset())
+        return any(self._indicator_tokens(f) <= have for f in forms)
+
+    def _names_task(self, clause: Clause, things: dict[str, float], english: bool = False) -> bool:
+        """The clause writes most of what the question names (rarity-weighted): the task asked
+        about, not a neighbour that shares its general words ("鸿雁计划人才项目": a clause on talent
+        that never mentions 鸿雁计划 leads another task)."""
+        if not things:
+            return True
+        got = sum(w for t, w in things.items() if self._writes(clause, t))
+        if english:  # glossary names for English words are looser ("ambulance care" → 救护车): one will do
+            return got > 0
+        return got >= THING_SHARE * sum(things.values())
+
     def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
         asked = self._query_tokens(q, base["slots"]["terms"])
+        things = self._named_things(q, base)
         for clause in ranked[:5]:
             # A clause with a unit list that shares little with the question is not its answer.
             if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
                 continue
+            if not self._names_task(clause, things, english=q.script == "en"):
+                continue  # it leads another task ("Hongyan plan" asked, 提升科研创新能力 found)
             group = self._inline_group(clause, q, set(asked))
             if group and not clause.units:  # its only lead may be for another of its tasks
                 said = set(self.searcher.tokenizer(group[1].inline_leads[0][1], fixed=True))

@@ -214,6 +214,7 @@ class Glossary:
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
     _indicator_index: _Index = field(init=False, repr=False, compare=False)
+    _thing_index: _Index = field(init=False, repr=False, compare=False)
     _loose: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
     _loose_with: dict[str, int] = field(init=False, repr=False, compare=False)
     _word_idf: dict[str, float] = field(init=False, repr=False, compare=False)
@@ -240,6 +241,12 @@ class Glossary:
             for name in dict.fromkeys((e.zh, *e.zh_aliases)):
                 indicator_names.setdefault(_zh_key(name), []).append(e.zh)
         object.__setattr__(self, "_indicator_index", _index(indicator_names, literal=True, gram=2))
+        thing_names: dict[str, list[str]] = {}  # every written form of an indicator or term → it
+        for e in self.entries:
+            if e.kind in ("indicator", "term"):
+                for name in dict.fromkeys((e.zh, *e.zh_aliases)):
+                    thing_names.setdefault(_zh_key(name), []).append(e.zh)
+        object.__setattr__(self, "_thing_index", _index(thing_names, literal=True, gram=2))
         phrase_words: dict[str, list[frozenset[str]]] = {}  # zh → content words of each English name
         loose: list[tuple[frozenset[str], str]] = []  # indicator and term names of 3+ content words
         for e in self.entries:
@@ -266,10 +273,11 @@ class Glossary:
         one-shot `rag ask` compiles only what its question needs. Returns how many patterns."""
         for row in self._en_index.rows:
             _en_pattern(row[0])
-        for index in (self._zh_index, self._indicator_index):
+        zh = (self._zh_index, self._indicator_index, self._thing_index)
+        for index in zh:
             for row in index.rows:
                 _zh_pattern(row[0])
-        return len(self._en_index.rows) + len(self._zh_index.rows) + len(self._indicator_index.rows)
+        return len(self._en_index.rows) + sum(len(index.rows) for index in zh)
 
     def en(self, zh: str) -> str | None:
         """English name for a Chinese unit, indicator, term, region or plan.
@@ -370,6 +378,15 @@ class Glossary:
             Canonical zh names of indicator entries, in order of appearance.
         """
         return _expand(_zh_key(question), self._indicator_index, _zh_pattern)
+
+    def things_in(self, question: str) -> list[str]:
+        """Indicators and terms (what a task or figure is about: 清廉医院, 鸿雁计划) a Chinese
+        question writes by any of their names, as `indicators_in` does for indicators.
+
+        Returns:
+            Canonical zh names, in order of appearance.
+        """
+        return _expand(_zh_key(question), self._thing_index, _zh_pattern)
 
     def terms(self, kind: str | None = None) -> Iterator[Entry]:
         """Entries in file order, optionally of one kind (e.g. to build a jieba user dictionary)."""

@@ -496,6 +496,8 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("Who is doing this task?", "lead_unit"),
     ("这项改革谁挑头？", "lead_unit"),
     ("湖州计划表里那一行，排第一的责任方是谁？", "lead_unit"),
+    ("湖州计划表里院前急救那一行，排头的单位是谁？", "lead_unit"),
+    ("要建20家左右省级中医特色医院那一条，谁领头？", "lead_unit"),
     ("责任单位里排第一的是谁？", "lead_unit"),
     ("这项任务的责任方有哪些？", "units"),
     ("建临床重点专科那项，落到谁头上去干？", "lead_unit"),
@@ -677,3 +679,28 @@ def test_warm_does_the_first_questions_work_up_front_and_changes_no_answer(assis
     small = chain_module.Assistant(assistant.corpus, assistant.searcher, assistant.glossary)
     small.warm()
     assert small._target_parties.cache_info().currsize == 0
+
+
+def test_a_lead_answer_comes_from_a_clause_that_names_the_task(assistant):
+    """The task a question names by a glossary term must be written in the clause whose lead
+    answers it: 鸿雁计划 is a Huzhou programme, so the provincial plan's talent clause, which
+    shares the question's other words, does not say who leads it."""
+    no = _verified(assistant, assistant.ask("省公立医院高质量发展实施方案中，鸿雁计划人才项目谁来牵头？"))
+    assert not no.found and no.lead_unit is None, no.answer
+    yes = _verified(assistant, assistant.ask("湖州示范项目里，鸿雁计划三年培优行动由谁牵头？"))
+    assert yes.lead_unit == "市卫生健康委" and yes.citations[0].clause_id == "002/附件2/11", yes.answer
+
+
+def test_a_units_part_is_judged_on_the_task_the_question_names(assistant):
+    # 省公安厅 is on the list of 营造良好服务氛围 (safe hospitals), not of the clean-hospital task.
+    no = _verified(assistant, assistant.ask(
+        "In the provincial public hospital plan, what part does the public security department play in building clean hospitals?"))
+    assert not no.found, no.answer
+    yes = _verified(assistant, assistant.ask(
+        "What role does the public security department play in the safe hospital work of the provincial public hospital plan?"))
+    assert yes.found and "省公安厅" in yes.units and yes.citations[0].clause_id == "000/二/（三）/3", yes.answer
+
+
+def test_目标值_is_a_way_of_asking_not_a_thing_the_plans_never_mention(assistant):
+    a = _verified(assistant, assistant.ask("卫生健康现代化指标表中，健康浙江发展指数2025年的目标值是多少？"))
+    assert [(t["value"], t["year"]) for t in a.targets] == [("86", "2025")], a.answer
