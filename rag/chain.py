@@ -58,6 +58,8 @@ _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体
 # A question that asks for a percentage is not answered by a count or a level.
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
+# What a "how many" question counts: the noun after the measure word ("多少间负压病房").
+_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z]{2,16})")
 _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"
                     r"earmarked|\bfunding for\b", re.I)
 _DAY = re.compile(r"几月|哪个月|哪一天|几号|\bwhich month\b|\bwhat month\b|\bwhat date\b|\bwhich day\b", re.I)
@@ -932,6 +934,12 @@ class Assistant:
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None
+        if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
+            noun = {w for w in self._words(m.group(1).rsplit("的", 1)[-1]) if idf(w) > 0}  # the head noun
+            rarest = max(noun, key=lambda w: (idf(w), w), default=None)
+            if rarest is not None and rarest not in context and rarest not in self._words(best.evidence):
+                base["slots"]["target_missing"] = [rarest]
+                return None
         if q.script == "en" and match < RAREST_MATCH:
             # An English question's Chinese words are its glossary names' only: when the rarest
             # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.

@@ -704,3 +704,17 @@ def test_a_units_part_is_judged_on_the_task_the_question_names(assistant):
 def test_目标值_is_a_way_of_asking_not_a_thing_the_plans_never_mention(assistant):
     a = _verified(assistant, assistant.ask("卫生健康现代化指标表中，健康浙江发展指数2025年的目标值是多少？"))
     assert [(t["value"], t["year"]) for t in a.targets] == [("86", "2025")], a.answer
+
+
+def test_how_many_of_a_thing_no_figure_counts_is_refused(assistant):
+    # The plan says each base gets "一定数量负压病房": its one count (1 base per city) is not of wards.
+    no = _verified(assistant, assistant.ask("省级医疗资源配置规划中，每个省级重大疫情救治基地需要建多少间负压病房？"))
+    assert not no.found and not no.targets, no.answer
+    yes = _verified(assistant, assistant.ask("省级医疗资源配置规划中，要新组建几支国家紧急医疗救援队？"))
+    assert [t["value"] for t in yes.targets] == ["3支"], yes.answer
+
+
+def test_资源配置规划_names_the_resources_plan_even_beside_several_cities():
+    from rag.analyse import analyse
+
+    assert analyse("资源配置规划里，杭州、宁波、温州那三个基地分别依托哪家医院？").docs == ("003",)
