@@ -705,8 +705,14 @@ class Assistant:
             return got > 0
         return got >= THING_SHARE * sum(things.values())
 
+    def _in_span(self, doc: str, year: str) -> bool:
+        """The year falls within the plan's period (2023-2025)."""
+        span = re.findall(r"20\d\d", self.docs[doc].years)
+        return bool(span) and span[0] <= year <= span[-1]
+
     def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
-        asked = self._query_tokens(q, base["slots"]["terms"])
+        # A year that names the plan ("the 2021 hospital plan") is not part of the task asked about.
+        asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if w not in q.plan_years]
         things = self._named_things(q, base)
         for clause in ranked[:5]:
             # A clause with a unit list that shares little with the question is not its answer.
@@ -714,6 +720,8 @@ class Assistant:
                 continue
             if not self._names_task(clause, things, english=q.script == "en"):
                 continue  # it leads another task ("Hongyan plan" asked, 提升科研创新能力 found)
+            if q.years and not any(y in clause.text or self._in_span(clause.doc, y) for y in q.years):
+                continue  # "who leads it in 2026-27": a 2023-2025 plan's list does not say
             group = self._inline_group(clause, q, set(asked))
             if group and not clause.units:  # its only lead may be for another of its tasks
                 said = set(self.searcher.tokenizer(group[1].inline_leads[0][1], fixed=True))

@@ -718,3 +718,21 @@ def test_资源配置规划_names_the_resources_plan_even_beside_several_cities(
     from rag.analyse import analyse
 
     assert analyse("资源配置规划里，杭州、宁波、温州那三个基地分别依托哪家医院？").docs == ("003",)
+
+
+@pytest.mark.parametrize("question", [
+    # The year names the plan; no other word of the task is in the plans.
+    "Which department leads animal welfare work under the 2021 provincial public hospital plan?",
+    # A 2023-2025 plan's responsibility list says nothing of 2027.
+    "Who will lead Huzhou's county hospital upgrade project in 2027, after the demo project?",
+    # 医养结合 is a glossary term the Huzhou plan never writes.
+    "Who leads the integration of medical and elderly care in the Huzhou demo project?",
+])
+def test_lead_questions_the_plans_do_not_answer_are_refused(assistant, question):
+    a = _verified(assistant, assistant.ask(question))
+    assert not a.found and a.lead_unit is None, a.answer
+
+
+def test_the_same_lead_question_within_the_plan_is_answered(assistant):
+    a = _verified(assistant, assistant.ask("Who leads Huzhou's county hospital upgrade project?"))
+    assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id == "002/三/（一）/3", a.answer
