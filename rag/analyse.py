@@ -16,7 +16,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 # Intent cues. Order of checks: units (all/others) before lead, lead before target.
 _UNITS = re.compile(
     r"责任(?:单位|部门|方)(?!.*牵头)|有哪些(?:责任)?(?:单位|部门)|哪些(?:单位|部门|机构)|还有(?:谁|哪些|哪个)|其他(?:责任|配合)?单位|所有(?:责任)?单位|"
-    r"全部(?:责任)?单位|配合单位|共同负责|实施主体|责任单位是|都有谁|(?:实施|参与|相关)(?:单位|部门)|(?:都)?列了(?:谁|哪些)|"
+    r"全部(?:责任)?单位|配合单位|共同负责|实施主体|执行单位|涉及(?:哪些)?(?:单位|部门)|责任单位是|都有谁|(?:实施|参与|相关)(?:单位|部门)|(?:都)?列了(?:谁|哪些)|"
     r"\ball (?:the )?(?:responsible|units|departments|bodies|agencies)|who else|which (?:other )?"
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were|carry|implement|deliver|run|handle|do)|co-responsible|"
     r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"
@@ -25,9 +25,12 @@ _UNITS = re.compile(
     re.I,
 )
 _LEAD = re.compile(
-    r"牵头|挑头|领头|主抓|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构)|哪家|谁(?:来)?负责|由谁|主责|主管|负责单位|谁抓|谁管|负责(?:哪|什么)|"
+    r"牵头|挑头|领头|主抓|谁(?:来)?(?:主导|统筹)|(?:主导|统筹)(?:单位|部门)|负总责|责任主体|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构|局|委|厅|办)|哪家|谁(?:来)?负责|由谁|"
+    r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:哪|什么)|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
+    r"who (?:spearheads|heads|coordinates|oversees|manages|is accountable|is tasked)|point (?:agency|department)|"
+    r"who (?:should|do|can) (?:i|we) (?:contact|ask|talk to)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))",
     re.I,
 )
@@ -187,7 +190,7 @@ _LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|terti
 
 
 # The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").
-_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
+_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第一责任(?:单位|部门|人)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
 
 
 def detect_intent(text: str) -> str:
