@@ -39,7 +39,7 @@ _TARGET = re.compile(
     r"(?:占比|比例|率)(?:有|的)?(?:什么|啥|何)?要求|几(?:分钟|天|年|岁|项|人|倍|成|次|级|万)|以内|上限|下限|"
     r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"
     r"\bbar\b|\bthreshold|\bminimum\b|\bmaximum\b|\bfloor\b|\bno (?:less|more|fewer) than\b|"
-    r"实际完成|预期值|数值|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
+    r"实际完成|预期值|期望值|数值|多高|多低|什么水平|什么程度|(?:什么|哪条)线|数字要求|定的是几|定为几|\btarget|\bgoal|\baim|how (?:many|much|high|low)|\bnumber of\b|\bshare\b|\bproportion|"
     r"percentage|\bwhat ?%|%\s*of\b|\bpercent\b|\breach\b|supposed to|should (?:reach|have|hit|get)|\bhit\b|what (?:percentage|rate|"
     r"ratio|share|value|level|number)|\bwhat (?:[\w-]+ ){1,3}(?:count|amount|number|figure|volume)\b|\bby 20\d\d|baseline|\bactual|\bresult|\brate\b|\bratio\b|"
     r"\bwhat (?:was|were|is|are|will be) (?:the |its |their )?(?:\w+ )?(?:average|total|number|share|rate|"
