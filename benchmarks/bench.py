@@ -583,6 +583,19 @@ def _ann_kinds(rows: list[dict[str, Any]]) -> list[str]:
     return kinds
 
 
+def _points(rows: list[dict[str, Any]], get: Any) -> list[tuple[float, float]]:
+    """(units, figure) for the rows that have the figure (a hand-assembled row may lack some)."""
+    out = []
+    for r in rows:
+        try:
+            y = get(r)
+        except (KeyError, TypeError):
+            continue
+        if y is not None:
+            out.append((r["build"]["units"], y))
+    return out
+
+
 def plot(res: dict[str, Any], path: Path) -> None:
     """Build time, index size, memory and query p95 against corpus size (units), log-log."""
     import matplotlib
@@ -590,35 +603,39 @@ def plot(res: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in res["scale"] if "build" in r]
-    x = [r["build"]["units"] for r in rows]
+    rows = sorted((r for r in res["scale"] if "build" in r), key=lambda r: r["build"]["units"])
+
+    def line(ax: Any, get: Any, style: str, label: str) -> None:
+        pts = _points(rows, get)
+        if pts:
+            ax.plot(*zip(*pts, strict=True), style, label=label)
+
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     ax = axes[0][0]
-    ax.plot(x, [r["build"]["wall_s"] for r in rows], "o-", label="full build (wall)")
-    ax.plot(x, [r["build"]["cpu_s"] for r in rows], "s--", label="full build (CPU)")
-    inc = [(r["build"]["units"], r["reindex_change"]["wall_s"]) for r in rows if "reindex_change" in r]
-    if inc:
-        ax.plot(*zip(*inc, strict=True), "^-", label="re-index after 1-plan change")
+    line(ax, lambda r: r["build"]["wall_s"], "o-", "full build (wall)")
+    line(ax, lambda r: r["build"]["cpu_s"], "s--", "full build (CPU)")
+    line(ax, lambda r: r["reindex_change"]["wall_s"], "^-", "re-index after 1-plan change")
     ax.axhline(20 * 60, color="grey", ls=":", label="target at 100×: 20 min")
     ax.set_ylabel("seconds")
     ax.set_title("Build time")
     ax = axes[0][1]
-    ax.plot(x, [r["build"]["index_mb"] for r in rows], "o-", label="index on disk")
-    ax.plot(x, [r["build"]["peak_rss_mb"] for r in rows], "s-", label="peak RSS, build")
-    ax.plot(x, [r["serve"]["peak_rss_mb_serving"] for r in rows], "^-", label="peak RSS, serving")
+    line(ax, lambda r: r["build"]["index_mb"], "o-", "index on disk")
+    line(ax, lambda r: r["build"]["peak_rss_mb"], "s-", "peak RSS, build")
+    line(ax, lambda r: r["reindex_change"]["peak_rss_mb"], "v--", "peak RSS, re-index")
+    line(ax, lambda r: r["serve"]["peak_rss_mb_serving"], "^-", "peak RSS, serving")
     ax.axhline(1024, color="grey", ls=":", label="1 GB")
     ax.set_ylabel("MB")
     ax.set_title("Index size and memory")
     ax = axes[1][0]
-    ax.plot(x, [r["serve"]["ask_ms"]["p95"] for r in rows], "o-", label="warm ask p95 (exact)")
-    ax.plot(x, [r["serve"]["search_ms"]["p95"] for r in rows], "s-", label="warm search p95 (exact)")
+    line(ax, lambda r: r["serve"]["ask_ms"]["p95"], "o-", "warm ask p95 (index as built)")
+    line(ax, lambda r: r["serve"]["search_ms"]["p95"], "s-", "warm search p95 (index as built)")
     for kind in _ann_kinds(rows):
         pts = [(r["build"]["units"], r["serve"]["ann"][kind]["ask_ms"]["p95"]) for r in rows if kind in r["serve"].get("ann", {})]
         ax.plot(*zip(*pts, strict=True), "--", marker="^", label=f"warm ask p95 ({kind})")
     ax.axhline(30, color="grey", ls=":", label="30 ms (1×) / 100 ms (100×) targets")
     ax.axhline(100, color="grey", ls=":")
     ax.set_ylabel("ms")
-    ax.set_title("Query latency (242 eval questions)")
+    ax.set_title("Query latency (eval questions)")
     ax = axes[1][1]
     flat = [(r["build"]["units"], r["serve"]["ann"]["flat"]["search_ms_k400"]["p95"])
             for r in rows if "flat" in r["serve"].get("ann", {})]  # none with --ann ""
@@ -692,12 +709,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default=None, help="results/<name>.json (default latest, or scale with --scale)")
     p.add_argument("--tmp", default=None, help="where to build (default: the system temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    p.add_argument("--plot", metavar="JSON", help="only redraw the scale PNG from a results file")
+    p.add_argument("--plot", metavar="JSON[,JSON]", help="only redraw the scale PNG from results files (rows merged)")
     p.add_argument("--live", action="store_true",
                    help="run from the working tree itself instead of a snapshot of it")
     args = p.parse_args(argv)
-    if args.plot:
-        plot(json.loads(Path(args.plot).read_text(encoding="utf-8")), Path(args.plot).with_suffix(".png"))
+    if args.plot:  # several files: their rows on one plot, drawn beside the first
+        files = [Path(f) for f in args.plot.split(",")]
+        res = json.loads(files[0].read_text(encoding="utf-8"))
+        for f in files[1:]:
+            res["scale"] += json.loads(f.read_text(encoding="utf-8"))["scale"]
+        plot(res, files[0].with_suffix(".png"))
         return 0
     if not args.live and "RAG_BENCH_LIVE" not in os.environ:
         return _frozen(argv, args.tmp)
