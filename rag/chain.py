@@ -20,7 +20,7 @@ from langchain_core.callbacks import CallbackManager
 from langchain_core.runnables import RunnableLambda
 
 from . import answer as A
-from .analyse import MAX_QUESTION_CHARS, Query, analyse
+from .analyse import _CITIES, MAX_QUESTION_CHARS, Query, analyse
 from .corpus import Corpus, load_corpus
 from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
@@ -58,6 +58,13 @@ _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体
 # A question that asks for a percentage is not answered by a count or a level.
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
+# "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
+# (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
+_WHICH_PLACES = re.compile(r"\bwhich (?:cities|counties|districts|places|regions)\b|哪(?:几)?(?:个|些)?(?:城市|地市|设区市|地方|县|区县)|"
+                           r"哪(?:几|些)(?:个)?市", re.I)
+_WHICH_HOSPITALS = re.compile(r"\bwhich hospitals\b|\bwhich (?:hospital|institution)s? (?:host|hosts|will|are|is)\b|"
+                              r"(?:依托|在)哪(?:几|些)?(?:家|所)|哪(?:几|些)(?:家|所)(?:医院|单位|机构)?", re.I)
+_GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|市属|省属|三甲|三级|二级|公立|综合)")
 # What a "how many" question counts: the noun after the measure word ("多少间负压病房").
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z]{2,16})")
 _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"
@@ -250,6 +257,7 @@ class Assistant:
         self._all_text = "\n".join(c.text for c in self.clauses.values())
         self._absent_cache: dict[str, bool] = {}
         self._writing_cache: dict[str, int] = {}
+        self._hospitals = [u for u in self.known_units if u.endswith("院") and not _GENERIC_HOSPITAL.match(u)]
         # Words that name a plan, not a task (十四五, 示范项目, 公立医院高质量发展): in some plan's title.
         self._plan_words = {t for t in self._things
                             if any(f in d.title for d in self.docs.values() for f in self._zh_forms.get(t, (t,)))}
@@ -524,6 +532,9 @@ class Assistant:
             return refuse()  # "which month": a passage without one does not answer it
         if q.years and not any(y in top.text for y in q.years):
             return refuse()  # "…in 2021: what was it?": a passage without that year does not answer
+        if (_WHICH_PLACES.search(q.text) and not _CITIES.search(top.text)) or (
+                _WHICH_HOSPITALS.search(q.text) and not self._names_hospital(top.text)):
+            return refuse()  # "which cities get the 4 centres?": a passage naming none does not answer
         c = self._cite(top, quote)
         if not c:
             return refuse()
@@ -704,6 +715,11 @@ class Assistant:
         if english:  # glossary names for English words are looser ("ambulance care" → 救护车): one will do
             return got > 0
         return got >= THING_SHARE * sum(things.values())
+
+    def _names_hospital(self, text: str) -> bool:
+        """The text names a particular hospital the plans charge with something (浙医一院), not a
+        kind of hospital (省级医院)."""
+        return any(u in text for u in self._hospitals)
 
     def _in_span(self, doc: str, year: str) -> bool:
         """The year falls within the plan's period (2023-2025)."""
@@ -942,6 +958,9 @@ class Assistant:
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None
+        if (_WHICH_PLACES.search(q.text) and not _CITIES.search(best.evidence)) or (
+                _WHICH_HOSPITALS.search(q.text) and not self._names_hospital(best.evidence)):
+            return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
             noun = {w for w in self._words(m.group(1).rsplit("的", 1)[-1]) if idf(w) > 0}  # the head noun
             rarest = max(noun, key=lambda w: (idf(w), w), default=None)

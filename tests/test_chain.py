@@ -752,3 +752,13 @@ def test_lead_questions_the_plans_do_not_answer_are_refused(assistant, question)
 def test_the_same_lead_question_within_the_plan_is_answered(assistant):
     a = _verified(assistant, assistant.ask("Who leads Huzhou's county hospital upgrade project?"))
     assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id == "002/三/（一）/3", a.answer
+
+
+def test_which_cities_needs_a_passage_that_names_cities(assistant):
+    # "建设4个省级儿童区域医疗中心" says how many, not where; the regional-centre clause names its cities.
+    no = _verified(assistant, assistant.ask(
+        "Which cities will host the four provincial children's regional medical centres in the modernisation opinions?"))
+    assert not no.found, no.answer
+    yes = _verified(assistant, assistant.ask(
+        "Which cities does the provincial public hospital plan support in building provincial regional medical centres?"))
+    assert yes.found and yes.citations[0].clause_id == "000/二/（一）/2", yes.answer
