@@ -162,6 +162,7 @@ class _Previous:
     rows: dict[bytes, int]  # _key(embed_text) → row in `vectors`
     lines: dict[bytes, int]  # _key(lex_text) → byte offset of a line in `units`
     units: Path | None  # the previous units.jsonl (still on disk until the new one is live)
+    _file: Any = None  # that file, open while the new generation is written
 
     def copy_vectors(self, src: list[int], dst: list[int], matrix: np.ndarray, step: int = 1 << 16) -> None:
         """matrix[dst[i]] = previous vector src[i], a block at a time (no second full copy)."""
@@ -173,8 +174,7 @@ class _Previous:
         from the previous units.jsonl, which was checked against its checksum when opened."""
         if self.units is None or not self.lines:
             return lambda text: None
-        f = open(self.units, "rb")  # noqa: SIM115 - closed with the build (see build_index)
-        self._file = f
+        f = self._file = open(self.units, "rb")  # noqa: SIM115 - closed by close(), after the build
 
         def read(text: str) -> list[str] | None:
             off = self.lines.get(_key(text))
@@ -186,9 +186,9 @@ class _Previous:
         return read
 
     def close(self) -> None:
-        f = getattr(self, "_file", None)
-        if f is not None:
-            f.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
         self.vectors = None
 
 
