@@ -55,9 +55,6 @@ _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
-# A question that asks for a percentage is not answered by a count or a level.
-# A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
-# a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
 _WHICH_PLACES = re.compile(r"\bwhich (?:cities|counties|districts|places|regions)\b|哪(?:几)?(?:个|些)?(?:城市|地市|设区市|地方|县|区县)|"
@@ -67,9 +64,12 @@ _WHICH_HOSPITALS = re.compile(r"\bwhich hospitals\b|\bwhich (?:hospital|institut
 _GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|市属|省属|三甲|三级|二级|公立|综合)")
 # What a "how many" question counts: the noun after the measure word ("多少间负压病房").
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z]{2,16})")
+# A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
+# a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
 _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"
                     r"earmarked|\bfunding for\b", re.I)
 _DAY = re.compile(r"几月|哪个月|哪一天|几号|\bwhich month\b|\bwhat month\b|\bwhat date\b|\bwhich day\b", re.I)
+# A question that asks for a percentage is not answered by a count or a level.
 _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率", re.I)
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
@@ -235,7 +235,9 @@ class Assistant:
             key=len, reverse=True,
         )
         self.years = {t.year for c in corpus.clauses for t in c.targets if t.year}
-        self._first_year = {d: (re.findall(r"20\d\d", doc.years) or [""])[0] for d, doc in self.docs.items()}
+        # Each plan's period as its first and last year ("2023-2025" → ("2023", "2025")).
+        self._spans = {d: (y[0], y[-1]) if (y := re.findall(r"20\d\d", doc.years)) else ("", "")
+                       for d, doc in self.docs.items()}
         # Glossary terms that say which plan or what kind of answer, not what the task is:
         # they pick the document filter and the intent, and would only add noise to BM25.
         self._meta_terms = {e.zh for e in glossary.terms() if e.kind == "plan"} | _META_TERMS
@@ -259,8 +261,8 @@ class Assistant:
         self._writing_cache: dict[str, int] = {}
         self._hospitals = [u for u in self.known_units if u.endswith("院") and not _GENERIC_HOSPITAL.match(u)]
         # Words that name a plan, not a task (十四五, 示范项目, 公立医院高质量发展): in some plan's title.
-        self._plan_words = {t for t in self._things
-                            if any(f in d.title for d in self.docs.values() for f in self._zh_forms.get(t, (t,)))}
+        titles = "\n".join(d.title for d in self.docs.values())
+        self._plan_words = {t for t in self._things if any(f in titles for f in self._zh_forms.get(t, (t,)))}
         self._table_years: dict[str, set[str]] = {}  # a table's year columns, from its clear rows
         for c in self.clauses.values():
             if c.row is not None and not c.row.ambiguous:
@@ -532,8 +534,7 @@ class Assistant:
             return refuse()  # "which month": a passage without one does not answer it
         if q.years and not any(y in top.text for y in q.years):
             return refuse()  # "…in 2021: what was it?": a passage without that year does not answer
-        if (_WHICH_PLACES.search(q.text) and not _CITIES.search(top.text)) or (
-                _WHICH_HOSPITALS.search(q.text) and not self._names_hospital(top.text)):
+        if self._lacks_asked_list(q, top.text):
             return refuse()  # "which cities get the 4 centres?": a passage naming none does not answer
         c = self._cite(top, quote)
         if not c:
@@ -633,10 +634,6 @@ class Assistant:
         return tuple(own or inherited for own, inherited in zip(_tiers(phrase), _tiers(subject), strict=True))
 
     @staticmethod
-    def _asked_parties(text: str) -> tuple[frozenset[str], ...]:
-        return _tiers(text)
-
-    @staticmethod
     def _is_count(t: Target) -> bool:
         """A value that answers "how many": 10家, 6.07张, 200人 — not 45%, 5级 or 1.05."""
         return bool(t.unit) and t.unit[-1] in _COUNT_UNITS
@@ -716,15 +713,16 @@ class Assistant:
             return got > 0
         return got >= THING_SHARE * sum(things.values())
 
-    def _names_hospital(self, text: str) -> bool:
-        """The text names a particular hospital the plans charge with something (浙医一院), not a
-        kind of hospital (省级医院)."""
-        return any(u in text for u in self._hospitals)
+    def _lacks_asked_list(self, q: Query, text: str) -> bool:
+        """The question asks which cities, or which hospitals (a particular one the plans charge,
+        浙医一院 — not a kind, 省级医院), and `text` names none: how many is not which."""
+        return bool((_WHICH_PLACES.search(q.text) and not _CITIES.search(text)) or (
+            _WHICH_HOSPITALS.search(q.text) and not any(u in text for u in self._hospitals)))
 
     def _in_span(self, doc: str, year: str) -> bool:
         """The year falls within the plan's period (2023-2025)."""
-        span = re.findall(r"20\d\d", self.docs[doc].years)
-        return bool(span) and span[0] <= year <= span[-1]
+        first, last = self._spans[doc]
+        return bool(first) and first <= year <= last
 
     def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
         # A year that names the plan ("the 2021 hospital plan") is not part of the task asked about.
@@ -874,7 +872,7 @@ class Assistant:
         # The tiers a Chinese question writes; a glossary name it matched may carry another's
         # (平均住院日 → 三级公立医院平均住院日, asked of 二级公立医院). English questions reach
         # Chinese tier words only through those names.
-        asked_parties = self._asked_parties(q.topic if q.script == "zh" else asked_for)
+        asked_parties = _tiers(q.topic if q.script == "zh" else asked_for)
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -883,7 +881,7 @@ class Assistant:
             for t in clause.targets:
                 if q.years and t.year not in q.years:
                     continue
-                if not q.years and q.role == "target" and t.year and t.year < self._first_year.get(t.doc, ""):
+                if not q.years and q.role == "target" and t.year and t.year < self._spans.get(t.doc, ("", ""))[0]:
                     continue  # the last plan's goal in a review table (2020), not this plan's
                 if not q.years and (t.source == "table" or yearly) and t.role == "target" and t.year != last:
                     continue
@@ -958,8 +956,7 @@ class Assistant:
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
             return None
-        if (_WHICH_PLACES.search(q.text) and not _CITIES.search(best.evidence)) or (
-                _WHICH_HOSPITALS.search(q.text) and not self._names_hospital(best.evidence)):
+        if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
             noun = {w for w in self._words(m.group(1).rsplit("的", 1)[-1]) if idf(w) > 0}  # the head noun
