@@ -236,17 +236,16 @@ class Glossary:
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_en_index", _index(en_names))
         object.__setattr__(self, "_zh_index", _index(alias_of, literal=True, gram=2))
-        indicator_names: dict[str, list[str]] = {}  # every written form of an indicator → the indicator
-        for e in self.terms("indicator"):
-            for name in dict.fromkeys((e.zh, *e.zh_aliases)):
-                indicator_names.setdefault(_zh_key(name), []).append(e.zh)
-        object.__setattr__(self, "_indicator_index", _index(indicator_names, literal=True, gram=2))
-        thing_names: dict[str, list[str]] = {}  # every written form of an indicator or term → it
-        for e in self.entries:
-            if e.kind in ("indicator", "term"):
-                for name in dict.fromkeys((e.zh, *e.zh_aliases)):
-                    thing_names.setdefault(_zh_key(name), []).append(e.zh)
-        object.__setattr__(self, "_thing_index", _index(thing_names, literal=True, gram=2))
+        def written_forms(kinds: tuple[str, ...]) -> _Index:  # every written form of an entry → the entry
+            names: dict[str, list[str]] = {}
+            for e in self.entries:
+                if e.kind in kinds:
+                    for name in dict.fromkeys((e.zh, *e.zh_aliases)):
+                        names.setdefault(_zh_key(name), []).append(e.zh)
+            return _index(names, literal=True, gram=2)
+
+        object.__setattr__(self, "_indicator_index", written_forms(("indicator",)))
+        object.__setattr__(self, "_thing_index", written_forms(("indicator", "term")))
         phrase_words: dict[str, list[frozenset[str]]] = {}  # zh → content words of each English name
         loose: list[tuple[frozenset[str], str]] = []  # indicator and term names of 3+ content words
         for e in self.entries:
