@@ -169,21 +169,13 @@ class _Previous:
         for i in range(0, len(src), step):
             matrix[dst[i : i + step]] = self.vectors.reconstruct_batch(np.asarray(src[i : i + step], dtype="int64"))
 
-    def tokens(self) -> Callable[[str], list[str] | None]:
-        """A reader of previous BM25 tokens by lex_text (None: not reusable). Reads its line
-        from the previous units.jsonl, which was checked against its checksum when opened."""
-        if self.units is None or not self.lines:
-            return lambda text: None
-        f = self._file = open(self.units, "rb")  # noqa: SIM115 - closed by close(), after the build
-
-        def read(text: str) -> list[str] | None:
-            off = self.lines.get(_key(text))
-            if off is None:
-                return None
-            f.seek(off)
-            return orjson.loads(f.readline()).get("tokens", [])
-
-        return read
+    def tokens_at(self, offset: int) -> list[str]:
+        """The BM25 tokens on the previous units.jsonl's line at `offset` (the file was checked
+        against its checksum when the build opened it; it stays open until `close`)."""
+        if self._file is None:
+            self._file = open(self.units, "rb")  # noqa: SIM115 - closed by close(), after the build
+        self._file.seek(offset)
+        return orjson.loads(self._file.readline()).get("tokens", [])
 
     def close(self) -> None:
         if self._file is not None:
@@ -298,26 +290,28 @@ def _build(corpus: Corpus, embedder: Any, index_dir: Path, units: list[Unit], wo
         if isinstance(fidx, faiss.IndexIVF):
             fidx.make_direct_map()  # saved with it: lets the next build reuse its vectors
     # BM25 tokens: the previous generation's where its dictionary still holds (read back from
-    # its units.jsonl as each line is written), new ones segmented now for the texts it lacks.
-    reuse = prev.tokens()
+    # its units.jsonl by line offset as each line is written), new ones segmented now for the
+    # texts it lacks.
+    offsets = [prev.lines.get(_key(u.lex_text)) for u in units] if prev.lines else [None] * len(units)
+    prev.lines = {}
     tokens: dict[str, list[str]] = {}
-    retokenized = [u.lex_text for u in units if not (prev.lines and _key(u.lex_text) in prev.lines)]
+    retokenized = [u.lex_text for u, off in zip(units, offsets, strict=True) if off is None]
     if retokenized:  # the jieba dictionary is loaded only when some text needs segmenting
         tokenizer = Tokenizer(words)
         for text in retokenized:
             if text not in tokens:
                 tokens[text] = tokenizer(text)
 
-    def tokens_of(text: str) -> list[str]:
-        got = tokens.get(text)
-        return got if got is not None else (reuse(text) or [])
+    def tokens_of(u: Unit, off: int | None) -> list[str]:
+        return tokens[u.lex_text] if off is None else prev.tokens_at(off)
 
     t_tokens = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="gen-tmp-", dir=index_dir))
     try:
         # Streamed, one line per unit. vars(u) is Unit.to_json() without dataclasses.asdict's
         # deep copy, and orjson writes it ~4× faster than json (both matter at 100× the corpus).
-        lines = (orjson.dumps({**vars(u), "tokens": tokens_of(u.lex_text)}) + b"\n" for u in units)
+        lines = (orjson.dumps({**vars(u), "tokens": tokens_of(u, off)}) + b"\n"
+                 for u, off in zip(units, offsets, strict=True))
         _fsync_write(tmp / "units.jsonl", lines if units else b"\n")
         faiss.write_index(fidx, str(tmp / "vectors.faiss"))
         with open(tmp / "vectors.faiss", "rb+") as f:
