@@ -630,20 +630,16 @@ def plot(res: dict[str, Any], path: Path) -> None:
     line(ax, lambda r: r["serve"]["ask_ms"]["p95"], "o-", "warm ask p95 (index as built)")
     line(ax, lambda r: r["serve"]["search_ms"]["p95"], "s-", "warm search p95 (index as built)")
     for kind in _ann_kinds(rows):
-        pts = [(r["build"]["units"], r["serve"]["ann"][kind]["ask_ms"]["p95"]) for r in rows if kind in r["serve"].get("ann", {})]
-        ax.plot(*zip(*pts, strict=True), "--", marker="^", label=f"warm ask p95 ({kind})")
+        line(ax, lambda r, k=kind: r["serve"]["ann"][k]["ask_ms"]["p95"], "^--", f"warm ask p95 ({kind})")
     ax.axhline(30, color="grey", ls=":", label="30 ms (1×) / 100 ms (100×) targets")
     ax.axhline(100, color="grey", ls=":")
     ax.set_ylabel("ms")
     ax.set_title("Query latency (eval questions)")
     ax = axes[1][1]
-    flat = [(r["build"]["units"], r["serve"]["ann"]["flat"]["search_ms_k400"]["p95"])
-            for r in rows if "flat" in r["serve"].get("ann", {})]  # none with --ann ""
-    if flat:
-        ax.plot(*zip(*flat, strict=True), "o-", label="exact (IndexFlatIP)")
+    # (a row run with --ann "" has none of these: `line` skips it)
+    line(ax, lambda r: r["serve"]["ann"]["flat"]["search_ms_k400"]["p95"], "o-", "exact (IndexFlatIP)")
     for kind in _ann_kinds(rows):
-        pts = [(r["build"]["units"], r["serve"]["ann"][kind]["search_ms_k400"]["p95"]) for r in rows if kind in r["serve"].get("ann", {})]
-        ax.plot(*zip(*pts, strict=True), "-", marker="^", label=kind)
+        line(ax, lambda r, k=kind: r["serve"]["ann"][k]["search_ms_k400"]["p95"], "^-", kind)
     curve = next((r["serve"]["ann"].get("flat_curve") for r in reversed(rows)
                   if r["serve"].get("ann", {}).get("flat_curve")), None)
     if curve:
