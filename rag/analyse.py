@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,11 +205,44 @@ def detect_intent(text: str) -> str:
     return "general"
 
 
-def analyse(question: str) -> Query:
+@dataclass(frozen=True)
+class PlanTitles:
+    """The plans' own titles, as a question quotes them ("《湖州市…实施方案（2023—2025年）》里…").
+
+    Each title is also matched without its bracketed period, without a leading "关于" and without its
+    region ("浙江省", "Zhejiang"), which the region patterns read anyway.
+    """
+
+    pattern: re.Pattern[str]
+    ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, titles: Iterable[tuple[str, str]]) -> PlanTitles:
+        """Args: titles: (doc id, title) pairs, Chinese and English."""
+        forms: dict[str, set[str]] = {}
+        for doc, title in titles:
+            t = clean_question(title)
+            variants = {t, re.sub(r"\s*[（(][^（()）]*[）)]\s*$", "", t)}
+            variants |= {v.removeprefix("关于") for v in variants}
+            variants |= {re.sub(r"^(?:浙江省|湖州市|绍兴市|Zhejiang|Huzhou|Shaoxing)\s*", "", v) for v in variants}
+            forms.setdefault(doc, set()).update(v for v in variants if len(v) >= 8)
+        ids = tuple(forms)
+        alternatives = ("|".join(re.escape(v) for v in sorted(forms[d], key=len, reverse=True)) for d in ids)
+        return cls(re.compile("|".join(f"(?P<d{i}>《?(?:{a})》?)" for i, a in enumerate(alternatives)), re.I), ids)
+
+    def search(self, text: str) -> tuple[str, int, int] | None:
+        """The plan a text quotes by title, and where: (doc id, start, end), or None."""
+        m = self.pattern.search(text) if self.ids else None
+        return (self.ids[int(m.lastgroup[1:])], m.start(), m.end()) if m and m.lastgroup else None
+
+
+def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     """Understand one question on its own (follow-ups are merged by the chain).
 
     Args:
         question: the user's text, already checked for length.
+        titles: the plans' titles: a question quoting one is about that plan, and
+            the title's words are not what it asks about.
 
     Returns:
         A Query with language, intent and slots.
@@ -221,12 +254,16 @@ def analyse(question: str) -> Query:
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "zh" if script == "zh" or (script == "mixed" and cjk * 3 >= latin) else "en"
     docs: tuple[str, ...] = ()
+    topic = text
+    if titles and (quoted := titles.search(text)):
+        doc, start, end = quoted
+        before = re.sub(r"(?:\b(?:in|under|according to|per|from|of)(?: the)?|按照?|根据|在)\s*$", "", text[:start], flags=re.I)
+        docs, topic = (doc,), f"{before} {re.sub(r'^(?:里的?|中的?|上的?)', '', text[end:])}"
     cities = {c.lower() for c in _CITIES.findall(text)}
-    for pat, ids in _PLANS if len(cities) < 2 else _PLANS[2:]:
+    for pat, ids in () if docs else _PLANS if len(cities) < 2 else _PLANS[2:]:
         if pat.search(text):
             docs = ids
             break
-    topic = text
     if docs and len(docs) == 1:
         for pat, ids in _PLANS[:-1]:
             topic = pat.sub(" ", topic) if ids == docs else topic

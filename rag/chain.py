@@ -20,7 +20,7 @@ from langchain_core.callbacks import CallbackManager
 from langchain_core.runnables import RunnableLambda
 
 from . import answer as A
-from .analyse import _CITIES, MAX_QUESTION_CHARS, Query, analyse
+from .analyse import _CITIES, MAX_QUESTION_CHARS, PlanTitles, Query, analyse
 from .corpus import Corpus, load_corpus
 from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
@@ -230,6 +230,7 @@ class Assistant:
         self.glossary = glossary
         self.clauses = {c.id: c for c in corpus.clauses}
         self.docs = {d.doc.id: d.doc for d in corpus.docs}
+        self._titles = PlanTitles.of((d, t) for d, doc in self.docs.items() for t in (doc.title, doc.title_en) if t)
         self.known_units = sorted(
             {u for c in corpus.clauses for u in (*c.units, *(x for x, *_ in c.inline_leads))},
             key=len, reverse=True,
@@ -358,7 +359,7 @@ class Assistant:
         return ans
 
     def _analyse(self, state: dict[str, Any]) -> dict[str, Any]:
-        q = analyse(state["question"])
+        q = analyse(state["question"], self._titles)
         history = state.get("history") or []
         prev = history[-1] if history else None
         if prev and q.follow_up:

@@ -378,6 +378,22 @@ def test_a_plan_named_by_its_document_number(assistant):
     assert c.slots["filter"] == ["002"] and c.targets[0]["value"] == "19%", c.answer
 
 
+def test_a_plan_quoted_by_its_full_title(assistant):
+    # The title's own words (公立医院, 高质量发展, 实施方案) must not become what is searched for:
+    # before, they pulled the question to other 002 clauses and it was refused.
+    title = assistant.docs["002"].title
+    a = _verified(assistant, assistant.ask(f"《{title}》里“医防融合提质改革项目”这项工作由哪个单位牵头？"))
+    assert (a.found, a.lead_unit, a.citations[0].clause_id) == (True, "市卫生健康委", "002/三/（一）/5"), a.answer
+    assert "公立医院" not in a.slots["query"].topic
+    # An English title names its plan even where no shorter name pattern does ("allocation of provincial
+    # medical resources"); the title without its region or bracketed period works too.
+    b = _verified(assistant, assistant.ask(
+        f"According to the {assistant.docs['003'].title_en}, how many beds per 1,000 residents should provincial hospitals have by 2025?"))
+    assert b.slots["filter"] == ["003"] and b.targets[0]["clause_id"] == "003/三/（一）/1", b.answer
+    c = _verified(assistant, assistant.ask("国家公立医院改革与高质量发展示范项目实施方案中，医防融合提质改革项目谁牵头？"))
+    assert (c.slots["filter"], c.lead_unit) == (["002"], "市卫生健康委"), c.answer
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
