@@ -48,6 +48,11 @@ GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
 THING_SHARE = 0.5  # rarity-weighted share of the named indicators/terms a lead clause must write
 INLINE_SHARE = 0.5  # a running-text lead's sentence must cover this much of what its clause covers
+# An English lead question in words the glossary does not know ("fostering a good service
+# environment") leaves lexical coverage blind: the top clause may answer on meaning alone when it
+# is this close and this far ahead of every other clause with a unit list.
+EN_LEAD_DENSE = 0.40
+EN_LEAD_MARGIN = 0.06
 CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
 MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is relevant
 WARM_TARGETS = 8192  # target-wording cache entries; `warm` fills them when the corpus's targets fit
@@ -505,7 +510,7 @@ class Assistant:
         if _ROLE.search(q.text) and (named := self._named_units(q)):
             # "What role does the public security department play in the DRG reform?": the task's
             # unit list answers — unless the unit is not on it, which the plans then do not say.
-            found = self._units(q, ranked, base)
+            found = self._units(q, ranked, base, hits)
             if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
                 who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
                 why = (f"{who[:1].upper()}{who[1:]} is not among the units responsible for the closest task."
@@ -513,7 +518,7 @@ class Assistant:
                 return refuse(why)
             return found or refuse()
         if q.intent in ("lead_unit", "units", "target"):
-            found = (self._units(q, ranked, base) if q.intent != "target"
+            found = (self._units(q, ranked, base, hits) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
             if found:
                 return found
@@ -725,13 +730,23 @@ class Assistant:
         first, last = self._spans[doc]
         return bool(first) and first <= year <= last
 
-    def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any]) -> Answer | None:
+    def _units(self, q: Query, ranked: list[Clause], base: dict[str, Any], hits: Sequence[Hit] = ()) -> Answer | None:
         # A year that names the plan ("the 2021 hospital plan") is not part of the task asked about.
         asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if w not in q.plan_years]
         things = self._named_things(q, base)
+        dense = {h.clause_id: h.dense for h in hits}
+
+        def meant(clause: Clause) -> bool:
+            """An English question's first clause, clearly closest in meaning (EN_LEAD_DENSE)."""
+            if q.script != "en" or clause is not ranked[0] or clause.id not in dense:
+                return False
+            rival = max((dense.get(c.id, 0.0) for c in ranked[1:5] if c.lead_unit), default=0.0)
+            return dense[clause.id] >= EN_LEAD_DENSE and dense[clause.id] - rival >= EN_LEAD_MARGIN
+
         for clause in ranked[:5]:
             # A clause with a unit list that shares little with the question is not its answer.
-            if not clause.lead_unit or self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE:
+            if not clause.lead_unit or (self.searcher.coverage(asked, clause.id) < MIN_LEAD_COVERAGE
+                                        and not meant(clause)):
                 continue
             if not self._names_task(clause, things, english=q.script == "en"):
                 continue  # it leads another task ("Hongyan plan" asked, 提升科研创新能力 found)

@@ -394,6 +394,25 @@ def test_a_plan_quoted_by_its_full_title(assistant):
     assert (c.slots["filter"], c.lead_unit) == (["002"], "市卫生健康委"), c.answer
 
 
+@pytest.mark.parametrize(("question", "lead", "clause"), [
+    # Not one of these words is a glossary name, so lexical coverage is zero: the clause first by
+    # meaning, well ahead of every other clause with a unit list, answers.
+    ("In the provincial public hospital high-quality development plan, who leads fostering a good service "
+     "environment in hospitals?", "省卫生健康委", "000/二/（三）/3"),
+    ("In the provincial medical resources plan, who leads building regional medical centres for women's and "
+     "children's health?", "浙大儿院", "003/三/（一）/2/—3"),
+])
+def test_english_lead_in_words_the_glossary_lacks(assistant, question, lead, clause):
+    a = _verified(assistant, assistant.ask(question))
+    assert (a.found, a.lead_unit, a.citations[0].clause_id) == (True, lead, clause), a.answer
+
+
+def test_english_lead_on_meaning_alone_needs_a_clear_winner(assistant):
+    # Close in meaning to several clauses, ahead of none: still refused.
+    a = assistant.ask("Which department leads organ donation and transplantation work under the 2021 provincial plan?")
+    assert not a.found, a.answer
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
