@@ -25,7 +25,7 @@ _UNITS = re.compile(
     re.I,
 )
 _LEAD = re.compile(
-    r"牵头|挑头|领头|主抓|谁(?:来)?(?:主导|统筹)|(?:主导|统筹)(?:单位|部门)|负总责|责任主体|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构|局|委|厅|办)|哪家|谁(?:来)?负责|由谁|"
+    r"牵头|挑头|领头|主抓|归口|归哪|谁(?:来)?(?:主导|统筹)|(?:主导|统筹)(?:单位|部门)|负总责|责任主体|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构|局|委|厅|办)|哪家|谁(?:来)?负责|由谁|"
     r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:哪|什么)|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"

@@ -20,7 +20,16 @@ from langchain_core.callbacks import CallbackManager
 from langchain_core.runnables import RunnableLambda
 
 from . import answer as A
-from .analyse import _CITIES, MAX_QUESTION_CHARS, PlanTitles, Query, analyse
+from .analyse import (
+    _CITIES,
+    _FIRST_LISTED,
+    _LEAD,
+    _UNITS,
+    MAX_QUESTION_CHARS,
+    PlanTitles,
+    Query,
+    analyse,
+)
 from .corpus import Corpus, load_corpus
 from .errors import IndexStateError, QuestionError
 from .generate import Generator, refine
@@ -51,6 +60,9 @@ INLINE_SHARE = 0.5  # a running-text lead's sentence must cover this much of wha
 # An English lead question in words the glossary does not know ("fostering a good service
 # environment") leaves lexical coverage blind: the top clause may answer on meaning alone when it
 # is this close and this far ahead of every other clause with a unit list.
+# Words no clause writes (无烟, 后勤) carrying most of what a lead question names: the task is not
+# in the plans, whatever clause shares its generic words (医院, 工作).
+UNSEEN_TASK_SHARE = 0.6
 EN_LEAD_DENSE = 0.40
 EN_LEAD_MARGIN = 0.06
 CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
@@ -112,6 +124,9 @@ def _tiers(text: str) -> tuple[frozenset[str], ...]:
 _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
                          r"第?(?P<n>\d{1,4})\s*号文?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+# Pointing words, not things: "这块", "那条", "哪一项", "一行".
+_ASKING_FOR_UNITS = (_LEAD, _UNITS, _FIRST_LISTED)
+_FILLER = re.compile(r"(?:这|那|哪|一|每)一?(?:项|条|块|行|件|摊|套|边|份|些|个|部分|方面|类)")
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
                     "十四 十四五 四五 十三五 规划 方案 "
@@ -507,6 +522,9 @@ class Assistant:
                 why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
                        else f"各规划均未将{m.group(0)}列为责任单位。")
                 return refuse(why)
+        if q.intent in ("lead_unit", "units") and (gone := self._unseen_task(q, base)):
+            return refuse(f"各规划均未提及“{'、'.join(gone)}”。" if q.language == "zh"
+                          else f"No plan here mentions {', '.join(gone)}.")
         if _ROLE.search(q.text) and (named := self._named_units(q)):
             # "What role does the public security department play in the DRG reform?": the task's
             # unit list answers — unless the unit is not on it, which the plans then do not say.
@@ -588,6 +606,22 @@ class Assistant:
                 and not _DAY.search(q.text)  # "which month": the plans set years
                 and not (q.role == "target" and not q.years and top.review)
                 and all(y in top.text for y in q.years))
+
+    def _unseen_task(self, q: Query, base: dict[str, Any]) -> list[str]:
+        """The words no clause writes, when they carry most of the rarity-weighted task a Chinese
+        lead question names ("无烟医院（控烟）这块工作归口哪个部门牵头": 无烟, 控烟), each weighing as the
+        rarest word the plans do write; else []. How it asks (哪个部门牵头, 这块, 那条) is not part
+        of the task."""
+        if q.script != "zh":
+            return []
+        asking = " ".join(m.group(0) for p in _ASKING_FOR_UNITS for m in p.finditer(q.text))
+        words = {w for w in self._query_tokens(q, base["slots"]["terms"])
+                 if w not in _ASKING and w not in q.plan_years and not _FILLER.fullmatch(w) and w not in asking}
+        unseen = self._unseen(words)
+        weight = len(unseen) * self._max_idf
+        if not unseen or weight < UNSEEN_TASK_SHARE * (weight + sum(self.searcher.idf(w) for w in words)):
+            return []
+        return sorted(unseen, key=q.text.find)
 
     def _unseen(self, words: Iterable[str]) -> set[str]:
         """The Chinese words no clause writes, even inside a longer word (抗菌 in 抗菌药物使用强度)."""

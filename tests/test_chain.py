@@ -756,6 +756,14 @@ def test_lead_questions_the_plans_do_not_answer_are_refused(assistant, question)
     assert not a.found and a.lead_unit is None, a.answer
 
 
+def test_a_task_in_words_no_plan_writes_is_refused_saying_which(assistant):
+    a = assistant.ask("医院后勤服务社会化改革归口哪个部门？")
+    assert not a.found and "后勤" in a.answer and "社会化" in a.answer, a.answer
+    # A colloquial word or two beside the task's own words is not a missing task (严打 = 打击).
+    b = _verified(assistant, assistant.ask("平安医院建设、严打涉医违法犯罪那条任务，归口哪个部门牵头？"))
+    assert b.found and b.citations[0].clause_id == "000/二/（三）/3", b.answer
+
+
 def test_the_same_lead_question_within_the_plan_is_answered(assistant):
     a = _verified(assistant, assistant.ask("Who leads Huzhou's county hospital upgrade project?"))
     assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id == "002/三/（一）/3", a.answer
@@ -766,6 +774,9 @@ def test_the_same_lead_question_within_the_plan_is_answered(assistant):
     # but not the task it names.
     ("省公立医院高质量发展实施方案中，鸿雁计划人才项目谁来牵头？",
      "湖州示范项目里，鸿雁计划三年培优行动由谁牵头？", "002/附件2/11", "市卫生健康委"),
+    # 无烟/控烟 are written nowhere: the clean-hospital clause shares only 医院 and 工作 with it.
+    ("省公立医院方案里，无烟医院（控烟）这块工作归口哪个部门牵头？",
+     "省公立医院方案里，清廉医院建设这块工作归口哪个部门牵头？", "000/二/（六）/2", "省卫生健康委"),
     # 省公安厅 is on the list of 营造良好服务氛围 (safe hospitals), not of the clean-hospital task.
     ("In the provincial public hospital plan, what part does the public security department play in building clean hospitals?",
      "What role does the public security department play in the safe hospital work of the provincial public hospital plan?",
