@@ -68,6 +68,15 @@ _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |pu
                          r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
                          r"document)|(?:省|市)?(?:实施)?(?:方案|意见|文件))"
                          r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)", re.I)
+# A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target year.
+_ISSUED_AFTER = re.compile(r"年?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)")
+_ISSUED_BEFORE = re.compile(r"(?:issued|published|released|dated|of|from)\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?"
+                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?:\d{1,2},?\s*)?$", re.I)
+_ISSUE_DATE = re.compile(r"20\d\d\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)的?(?:那份|这份|那个|这个)?|"
+                         r"\b(?:issued|published|released|dated)\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?"
+                         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?:\d{1,2},?\s*)?20\d\d", re.I)
+# A document number's year ("浙政办发〔2021〕74号"): it names the plan, never a year asked about.
+_NUMBERED = re.compile(r"[〔\[【（(]\s*20\d\d\s*[〕\]】）)]\s*(?:第\s*)?\d{1,4}\s*号")
 _BY_YEAR = re.compile(r"(?:到|至|\bby|\bin|\bfor)\s*$", re.I)  # "到2025年…", "by 2025": a target year whatever follows
 _PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme|方案|意见|规划)[\s(（]*$", re.I)  # "opinions (2023)"
 # "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
@@ -273,12 +282,15 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     for pat, plain in _COLLOQUIAL:
         topic = pat.sub(plain, topic)
     topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked
+    topic = _ISSUE_DATE.sub(" ", topic)  # so does its date of issue
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     span = _SPAN.search(text)
     found = [(m.group(1), not _BY_YEAR.search(text[max(m.start() - 8, 0) : m.start()]) and bool(
-        _PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()])))
-        for m in _YEAR.finditer(text) if not (span and span.start() <= m.start() < span.end())]
+        _PLAN_AFTER.match(text, m.end()) or _PLAN_BEFORE.search(text[max(m.start() - 16, 0) : m.start()])
+        or _ISSUED_AFTER.match(text, m.end()) or _ISSUED_BEFORE.search(text[max(m.start() - 40, 0) : m.start()])))
+        for m in _YEAR.finditer(_NUMBERED.sub(lambda n: " " * len(n.group(0)), text))
+        if not (span and span.start() <= m.start() < span.end())]
     dated = {y for y, dates_a_plan in found if dates_a_plan}
     years = tuple(dict.fromkeys([*(y for y, _ in found if y not in dated),
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))

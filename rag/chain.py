@@ -853,7 +853,7 @@ class Assistant:
             for cid, c in self.clauses.items():
                 if cid.startswith(docs[0] + "/") and cid.endswith(suffix):
                     return c, c.title, "box"
-        if not _META_QUESTION.search(q.text):
+        if not _META_QUESTION.search(q.topic):  # (not its date of issue, which names the plan)
             return None
         doc = self.docs[docs[0]]
         for value in (doc.number, doc.date):

@@ -413,6 +413,20 @@ def test_english_lead_on_meaning_alone_needs_a_clear_winner(assistant):
     assert not a.found, a.answer
 
 
+@pytest.mark.parametrize(("question", "doc", "value", "year"), [
+    # The year in a document number (〔2021〕) names the plan; it is not a year the figure is for.
+    ("浙政办发〔2021〕74号要求省级三甲综合医院日间手术比例达到多少？", "000", "25%", "2025"),
+    ("Per 湖政办发〔2023〕54号, what CMI should tertiary public hospitals reach in 2025?", "002", "1.10", "2025"),
+    # So does a date of issue, and "issued" then does not ask for the plan's own details.
+    ("2023年3月印发的卫生健康现代化意见里，每千名儿童儿科医生数要达到多少？", "001", "1.12人", "2027"),
+    ("In the modernisation opinions issued in March 2023, what share of public hospital medical income should "
+     "come from medical service charges?", "001", "36%", "2027"),
+])
+def test_a_plans_number_or_date_of_issue_is_not_the_year_asked(assistant, question, doc, value, year):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.slots["filter"] == [doc] and (a.targets[0]["value"], a.targets[0]["year"]) == (value, year), a.answer
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
