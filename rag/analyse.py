@@ -55,6 +55,9 @@ _FOLLOW = re.compile(
 _YEAR = re.compile(r"(20\d\d)\s*年?")
 # A rank said in words ("the country's top three"), as the plans write it (前3).
 _NUMBER_WORDS = {"three": "3", "five": "5", "ten": "10", "twenty": "20", "fifty": "50", "hundred": "100"}
+# A rank said in Chinese numerals ("全国前三的学科"), as the plans write it (前3).
+_ZH_NUMBERS = {"三": "3", "五": "5", "十": "10", "二十": "20", "五十": "50", "一百": "100"}
+_TOP_ZH = re.compile(r"前(三|五|十|二十|五十|一百)(?=名|位|强|的|[，,？?]|$)")
 _TOP_N = re.compile(r"\btop (three|five|ten|twenty|fifty|hundred)\b", re.I)
 # Spoken Chinese for what the plans write formally ("一周干几天" for 每周工作…个工作日).
 _COLLOQUIAL = (
@@ -199,7 +202,8 @@ _LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|terti
 
 
 # The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").
-_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第一责任(?:单位|部门|人)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed", re.I)
+_FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第一责任(?:单位|部门|人)|第一(?:位|个)(?:的)?(?:责任|单位|部门)|listed first|first[- ]listed|"
+                           r"\bcomes? first\b|\bnamed first\b|\bfirst (?:among|on the list|in the list)\b|\btop of the list\b", re.I)
 
 
 def detect_intent(text: str) -> str:
@@ -279,6 +283,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
         topic = _PLAN_WRAPPER.sub(" ", topic)
     topic = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", topic)  # searched and matched as the year it is
     topic = _TOP_N.sub(lambda m: f"top {_NUMBER_WORDS[m.group(1).lower()]}", topic)  # 前3: "top three"
+    topic = _TOP_ZH.sub(lambda m: f"前{_ZH_NUMBERS[m.group(1)]}", topic)  # 前3: "前三"
     for pat, plain in _COLLOQUIAL:
         topic = pat.sub(plain, topic)
     topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked

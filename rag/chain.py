@@ -100,7 +100,8 @@ _QUALIFIERS = (
     {"public": re.compile(r"公立|(?<!non-)\bpublic\b", re.I),
      "private": re.compile(r"民营|社会办|\bprivate(?:ly)?\b|\bnon-public\b|\bsocially[- ]run\b", re.I)},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
-    {"tertiary": re.compile("三级(?:公立|综合|甲等)?医院|三甲"), "secondary": re.compile("二级(?:公立|综合|甲等)?医院|二甲(?!以上)")},
+    {"tertiary": re.compile(r"三级(?:公立|综合|甲等)?医院|三甲|\btertiary\b[^.?,;]{0,30}?\bhospitals?\b", re.I),
+     "secondary": re.compile(r"二级(?:公立|综合|甲等)?医院|二甲(?!以上)|\bsecondary\b[^.?,;]{0,30}?\bhospitals?\b", re.I)},
     # Hospital kind: a general hospitals' figure is not a TCM hospitals' one.
     {"tcm": re.compile(r"中医(?:医)?院|\bTCM hospitals?\b|\bChinese medicine hospitals?\b", re.I),
      "general": re.compile(r"综合医院|\bgeneral hospitals?\b", re.I)},
@@ -120,6 +121,8 @@ def _tiers(text: str) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(k for k, pat in group.items() if pat.search(text)) for group in _QUALIFIERS)
 
 
+# A rank ("全国前3", "top 10"; analyse writes Chinese and English numerals as digits).
+_RANK = re.compile(r"(?:前|\btop\s*)(\d+)(?!\d)", re.I)
 # A plan's document number as staff cite it: "74号文", "省政府74号文", "湖政办发〔2023〕54号".
 _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
                          r"第?(?P<n>\d{1,4})\s*号文?")
@@ -666,6 +669,8 @@ class Assistant:
     def _parties(self, t: Target) -> tuple[frozenset[str], ...]:
         """The tiers and ownerships a target names, per `_QUALIFIERS` group (cached per target)."""
         label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
+        if label and not any(_tiers(label.group(1))):  # "…病例组合指数（CMI值）": a gloss, not an item
+            label = None
         near = self._near(t) if t.source == "text" and not label else ""
         phrase = label.group(1) if label else f"{t.indicator} {near}" if t.source == "text" else t.indicator
         # A phrase that names none of a group has the sentence's subject ("全市三级公立医院CMI达到1.1，
@@ -923,6 +928,7 @@ class Assistant:
         # (平均住院日 → 三级公立医院平均住院日, asked of 二级公立医院). English questions reach
         # Chinese tier words only through those names.
         asked_parties = _tiers(q.topic if q.script == "zh" else asked_for)
+        ranks = set(_RANK.findall(q.topic))
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -941,6 +947,8 @@ class Assistant:
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True
                     continue
+                if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:
+                    continue  # "前10的学科" asked: the 前3 figure beside it counts other subjects
                 ctx = self._target_tokens(t, wants_count)
                 match = sum(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in words & ctx)
                 # Of two indicators that both cover the question, the one naming less else wins
@@ -1009,8 +1017,11 @@ class Assistant:
         if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
-            noun = {w for w in self._words(m.group(1).rsplit("的", 1)[-1]) if idf(w) > 0}  # the head noun
-            rarest = max(noun, key=lambda w: (idf(w), w), default=None)
+            noun = self._words(m.group(1).rsplit("的", 1)[-1])  # the head noun
+            if unseen := self._unseen(noun):  # "多少名队员": a noun no clause writes is counted by none
+                base["slots"]["target_missing"] = sorted(unseen)
+                return None
+            rarest = max((w for w in noun if idf(w) > 0), key=lambda w: (idf(w), w), default=None)
             if rarest is not None and rarest not in context and rarest not in self._words(best.evidence):
                 base["slots"]["target_missing"] = [rarest]
                 return None

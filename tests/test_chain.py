@@ -427,6 +427,35 @@ def test_a_plans_number_or_date_of_issue_is_not_the_year_asked(assistant, questi
     assert a.slots["filter"] == [doc] and (a.targets[0]["value"], a.targets[0]["year"]) == (value, year), a.answer
 
 
+def test_a_hospital_grade_said_in_english_must_be_the_figures(assistant):
+    # The table row is 三级公立医院病例组合指数（CMI值）: its bracket is a gloss, not a 分别 item, so
+    # the row is the tertiary hospitals' and says nothing of secondary ones.
+    no = assistant.ask("What CMI should Huzhou's secondary public hospitals reach in 2025?")
+    assert not no.found and not no.targets, no.answer
+    yes = _verified(assistant, assistant.ask("What CMI should Huzhou's tertiary public hospitals reach in 2025?"))
+    assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == ("1.10", "002/附件1/3"), yes.answer
+
+
+def test_a_rank_asked_picks_the_figure_for_that_rank(assistant):
+    # "前3的学科数量达10个以上，前10的学科数量达30个以上": the rank, in digits or numerals, decides.
+    for question, value in (("省级医疗资源配置规划里，进入全国前10的学科要有多少个？", "30个"),
+                            ("省级医疗资源配置规划里，进入全国前三的学科要有多少个？", "10个")):
+        a = _verified(assistant, assistant.ask(question))
+        assert a.targets[0]["value"] == value, a.answer
+
+
+def test_a_count_of_something_no_clause_writes_is_refused(assistant):
+    # 3支 counts teams; 队员 is written nowhere, so no figure counts them.
+    a = assistant.ask("省级医疗资源配置规划新组建的国家紧急医疗救援队，每支队伍编多少名队员？")
+    assert not a.found and not a.targets, a.answer
+
+
+def test_first_among_the_implementers_asks_for_the_lead():
+    from rag.analyse import analyse
+
+    assert analyse("Huzhou schedule, smart hospital row: who comes first among the implementers?").intent == "lead_unit"
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
