@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.errors import QuestionError
@@ -838,3 +840,31 @@ def test_a_near_miss_is_refused_and_its_answerable_twin_answered(assistant, refu
     yes = _verified(assistant, assistant.ask(answered))
     assert yes.found and yes.citations[0].clause_id == clause_id, yes.answer
     assert named is None or named in (yes.lead_unit, *yes.units, *(t["value"] for t in yes.targets)), yes.answer
+
+
+def _own_words(clause) -> str:
+    """A clause's task in its own words: a 附件2 row's task, the sentence an inline lead is charged
+    in, else the first phrase of the clause without its number and responsibility list."""
+    if clause.task:
+        return clause.task.task
+    if not clause.units and clause.inline_leads:
+        return re.split(r"[，。；]", clause.inline_leads[0][2])[0]
+    text = re.sub(r"（(?:责任单位|牵头单位)[^）]*）?", "", clause.text)
+    first = text.split("。")[0]
+    return next((p for p in re.split(r"[，；：]", first) if len(p) >= 4), first)[:30]
+
+
+def test_every_lead_clause_answers_who_leads_it_in_its_own_words(assistant):
+    # Corpus-wide, not eval items: each clause with a lead, asked for its lead in its own words
+    # with its plan's full title. Misses allowed: a 附件2 row and the body clause of the same
+    # project can both claim a phrase, and a few phrases are too short to name one task.
+    asked, missed = 0, []
+    for clause in assistant.clauses.values():
+        if not clause.lead_unit or len(words := _own_words(clause)) < 4:
+            continue
+        asked += 1
+        title = assistant.docs[clause.doc].title
+        a = assistant.ask(f"{title}里“{words}”这项工作由哪个单位牵头？")
+        if not (a.found and a.lead_unit == clause.lead_unit):
+            missed.append((clause.id, words, a.lead_unit))
+    assert asked >= 55 and len(missed) <= asked // 12, missed
