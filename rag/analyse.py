@@ -95,7 +95,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"省级医疗资源配置|医疗资源配置|资源配置(?:规划|十四五|“十四五”)|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),
-    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?|high-quality development of public|"
+    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?(?:发展)?(?:实施)?(?:方案)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:20\d\d )?(?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
                 r"plan for (?:the )?public hospitals|"
                 r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),

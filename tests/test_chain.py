@@ -819,6 +819,10 @@ def test_the_same_lead_question_within_the_plan_is_answered(assistant):
     # but not the task it names.
     ("省公立医院高质量发展实施方案中，鸿雁计划人才项目谁来牵头？",
      "湖州示范项目里，鸿雁计划三年培优行动由谁牵头？", "002/附件2/11", "市卫生健康委"),
+    # "省公立医院高质量发展方案" is the plan's name, not the task: 发展 left behind made the party-
+    # leadership clause cover 历史债务 (written elsewhere, never with a lead).
+    ("省公立医院高质量发展方案中，化解公立医院历史债务由谁牵头？",
+     "省公立医院高质量发展方案中，加强党对公立医院的全面领导由谁牵头？", "000/二/（六）/1", "省卫生健康委"),
     # 无烟/控烟 are written nowhere: the clean-hospital clause shares only 医院 and 工作 with it.
     ("省公立医院方案里，无烟医院（控烟）这块工作归口哪个部门牵头？",
      "省公立医院方案里，清廉医院建设这块工作归口哪个部门牵头？", "000/二/（六）/2", "省卫生健康委"),
