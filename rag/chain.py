@@ -126,6 +126,10 @@ _RANK = re.compile(r"(?:前|\btop\s*)(\d+)(?!\d)", re.I)
 # A plan's document number as staff cite it: "74号文", "省政府74号文", "湖政办发〔2023〕54号".
 _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
                          r"第?(?P<n>\d{1,4})\s*号文?")
+# A total asked for ("in total", 总共, 全市共…), and a figure for each of several places or bodies.
+_TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
+_EACH = re.compile(r"(?:各|每)(?:个|家|所|区|县|市|地|级)?")
+_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # Pointing words, not things: "这块", "那条", "哪一项", "一行".
 _ASKING_FOR_UNITS = (_LEAD, _UNITS, _FIRST_LISTED)
@@ -603,7 +607,9 @@ class Assistant:
         if not hits:
             return False
         top = self.clauses[hits[0].clause_id]
-        asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if not _YEARISH.fullmatch(w)]
+        # (Numbers are not what it is about: "per 100 girls" is not covered by a row's "100".)
+        asked = [w for w in self._query_tokens(q, base["slots"]["terms"])
+                 if not _YEARISH.fullmatch(w) and not _NUMBER_WORD.fullmatch(w)]
         return (self.searcher.coverage(asked, top.id) >= GENERAL_FALLBACK
                 and not self._unseen(asked) and not self._absent(base["slots"]["exact"], things=True)  # never mentioned
                 and not _DAY.search(q.text)  # "which month": the plans set years
@@ -947,6 +953,8 @@ class Assistant:
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True
                     continue
+                if _TOTAL.search(q.text) and _EACH.match(t.indicator):
+                    continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
                 if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:
                     continue  # "前10的学科" asked: the 前3 figure beside it counts other subjects
                 ctx = self._target_tokens(t, wants_count)
@@ -1005,7 +1013,9 @@ class Assistant:
             if w.isascii() and idf(w) and any(f in best.evidence for zh in self.glossary.expand_en(w)
                                                for f in self._zh_forms.get(zh, (zh,))):
                 covered.add(w)
-        if weight:
+        if weight and all(_NUMBER_WORD.fullmatch(w) for w in covered):
+            match = 0.0  # only a number in common ("per 100 households" and a row of 100s) is no match
+        elif weight:
             match = sum(idf(w) for w in covered) / weight
         else:  # no word of the question is in the plans: only a close semantic match will do
             match = 1.0 if hits and hits[0].dense >= CONFIDENT_DENSE else 0.0

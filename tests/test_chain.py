@@ -458,6 +458,20 @@ def test_first_among_the_implementers_asks_for_the_lead():
     assert analyse("Huzhou schedule, smart hospital row: who comes first among the implementers?").intent == "lead_unit"
 
 
+def test_a_number_alone_in_common_is_no_match(assistant):
+    # "per 100 households" shares only "100" with a table row of 100s: neither a figure nor a quote.
+    a = assistant.ask("What does the Huzhou plan say about the number of dogs per 100 households?")
+    assert not a.found and not a.targets and not a.citations, a.answer
+
+
+def test_a_total_asked_is_not_each_ones_figure(assistant):
+    # "各区、县（市）至少建成献血屋1个" is each county's; the city's total is not stated.
+    no = assistant.ask("绍兴全市总共要建多少个献血屋？")
+    assert not no.found and not no.targets, no.answer
+    yes = _verified(assistant, assistant.ask("绍兴每个区、县（市）至少要建几个献血屋？"))
+    assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == ("1个", "004/三/（一）/4"), yes.answer
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
