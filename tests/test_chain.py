@@ -429,15 +429,6 @@ def test_a_plans_number_or_date_of_issue_is_not_the_year_asked(assistant, questi
     assert a.slots["filter"] == [doc] and (a.targets[0]["value"], a.targets[0]["year"]) == (value, year), a.answer
 
 
-def test_a_hospital_grade_said_in_english_must_be_the_figures(assistant):
-    # The table row is 三级公立医院病例组合指数（CMI值）: its bracket is a gloss, not a 分别 item, so
-    # the row is the tertiary hospitals' and says nothing of secondary ones.
-    no = assistant.ask("What CMI should Huzhou's secondary public hospitals reach in 2025?")
-    assert not no.found and not no.targets, no.answer
-    yes = _verified(assistant, assistant.ask("What CMI should Huzhou's tertiary public hospitals reach in 2025?"))
-    assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == ("1.10", "002/附件1/3"), yes.answer
-
-
 def test_a_rank_asked_picks_the_figure_for_that_rank(assistant):
     # "前3的学科数量达10个以上，前10的学科数量达30个以上": the rank, in digits or numerals, decides.
     for question, value in (("省级医疗资源配置规划里，进入全国前10的学科要有多少个？", "30个"),
@@ -464,12 +455,20 @@ def test_a_number_alone_in_common_is_no_match(assistant):
     assert not a.found and not a.targets and not a.citations, a.answer
 
 
-def test_a_total_asked_is_not_each_ones_figure(assistant):
+@pytest.mark.parametrize(("refused", "answered", "value", "clause_id"), [
+    # The table row is 三级公立医院病例组合指数（CMI值）: its bracket is a gloss, not a 分别 item, so
+    # the row is the tertiary hospitals' and says nothing of secondary ones.
+    ("What CMI should Huzhou's secondary public hospitals reach in 2025?",
+     "What CMI should Huzhou's tertiary public hospitals reach in 2025?", "1.10", "002/附件1/3"),
     # "各区、县（市）至少建成献血屋1个" is each county's; the city's total is not stated.
-    no = assistant.ask("绍兴全市总共要建多少个献血屋？")
+    ("绍兴全市总共要建多少个献血屋？", "绍兴每个区、县（市）至少要建几个献血屋？", "1个", "004/三/（一）/4"),
+])
+def test_a_figure_for_another_grade_or_for_each_is_refused_and_its_twin_answered(
+        assistant, refused, answered, value, clause_id):
+    no = assistant.ask(refused)
     assert not no.found and not no.targets, no.answer
-    yes = _verified(assistant, assistant.ask("绍兴每个区、县（市）至少要建几个献血屋？"))
-    assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == ("1个", "004/三/（一）/4"), yes.answer
+    yes = _verified(assistant, assistant.ask(answered))
+    assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == (value, clause_id), yes.answer
 
 
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
