@@ -57,12 +57,12 @@ GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
 THING_SHARE = 0.5  # rarity-weighted share of the named indicators/terms a lead clause must write
 INLINE_SHARE = 0.5  # a running-text lead's sentence must cover this much of what its clause covers
-# An English lead question in words the glossary does not know ("fostering a good service
-# environment") leaves lexical coverage blind: the top clause may answer on meaning alone when it
-# is this close and this far ahead of every other clause with a unit list.
 # Words no clause writes (无烟, 后勤) carrying most of what a lead question names: the task is not
 # in the plans, whatever clause shares its generic words (医院, 工作).
 UNSEEN_TASK_SHARE = 0.6
+# An English lead question in words the glossary does not know ("fostering a good service
+# environment") leaves lexical coverage blind: the top clause may answer on meaning alone when it
+# is this close and this far ahead of every other clause with a unit list.
 EN_LEAD_DENSE = 0.40
 EN_LEAD_MARGIN = 0.06
 CONFIDENT_DENSE = 0.45  # a question none of whose words the plans use needs this cosine to be answered
@@ -131,8 +131,9 @@ _TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总
 _EACH = re.compile(r"(?:各|每)(?:个|家|所|区|县|市|地|级)?")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
-# Pointing words, not things: "这块", "那条", "哪一项", "一行".
+# How a question asks for units (哪个部门牵头, 责任单位有哪些, 排第一): not the task it names.
 _ASKING_FOR_UNITS = (_LEAD, _UNITS, _FIRST_LISTED)
+# Pointing words, not things: "这块", "那条", "哪一项", "一行".
 _FILLER = re.compile(r"(?:这|那|哪|一|每)一?(?:项|条|块|行|件|摊|套|边|份|些|个|部分|方面|类)")
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
