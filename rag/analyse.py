@@ -71,13 +71,16 @@ _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |pu
                          r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
                          r"document)|(?:省|市)?(?:实施)?(?:方案|意见|文件))"
                          r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)", re.I)
-# A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target year.
-_ISSUED_AFTER = re.compile(r"年?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)")
-_ISSUED_BEFORE = re.compile(r"(?:issued|published|released|dated|of|from)\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?"
-                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?:\d{1,2},?\s*)?$", re.I)
-_ISSUE_DATE = re.compile(r"20\d\d\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)的?(?:那份|这份|那个|这个)?|"
-                         r"\b(?:issued|published|released|dated)\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?"
-                         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?:\d{1,2},?\s*)?20\d\d", re.I)
+# A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target
+# year. After the year: its month (and day) and the verb; before it: the verb and the month.
+_ISSUE_ZH = r"\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)"
+_ISSUE_EN = (r"\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*"
+             r"(?:\d{1,2},?\s*)?")
+_ISSUED_AFTER = re.compile(rf"年?{_ISSUE_ZH}")
+_ISSUED_BEFORE = re.compile(rf"(?:issued|published|released|dated|of|from){_ISSUE_EN}$", re.I)
+# The whole date of issue, taken out of the searched topic.
+_ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:那份|这份|那个|这个)?|"
+                         rf"\b(?:issued|published|released|dated){_ISSUE_EN}20\d\d", re.I)
 # A document number's year ("浙政办发〔2021〕74号"): it names the plan, never a year asked about.
 _NUMBERED = re.compile(r"[〔\[【（(]\s*20\d\d\s*[〕\]】）)]\s*(?:第\s*)?\d{1,4}\s*号")
 _BY_YEAR = re.compile(r"(?:到|至|\bby|\bin|\bfor)\s*$", re.I)  # "到2025年…", "by 2025": a target year whatever follows

@@ -126,9 +126,10 @@ _RANK = re.compile(r"(?:前|\btop\s*)(\d+)(?!\d)", re.I)
 # A plan's document number as staff cite it: "74号文", "省政府74号文", "湖政办发〔2023〕54号".
 _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|办公室)?\s*)?(?:[〔\[（(](?P<year>20\d\d)[〕\]）)]\s*)?"
                          r"第?(?P<n>\d{1,4})\s*号文?")
-# A total asked for ("in total", 总共, 全市共…), and a figure for each of several places or bodies.
+# A total asked for ("in total", 总共, 全市共…), and a figure for each of several places or bodies
+# (an indicator opening with 各/每: "各区、县（市）至少建成献血屋").
 _TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
-_EACH = re.compile(r"(?:各|每)(?:个|家|所|区|县|市|地|级)?")
+_EACH = re.compile(r"[各每]")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # How a question asks for units (哪个部门牵头, 责任单位有哪些, 排第一): not the task it names.
