@@ -782,6 +782,7 @@ class Assistant:
         asked = [w for w in self._query_tokens(q, base["slots"]["terms"]) if w not in q.plan_years]
         things = self._named_things(q, base)
         dense = {h.clause_id: h.dense for h in hits}
+        matched = {h.clause_id: h.unit.quote for h in hits}  # each clause's sentence closest to the question
 
         def meant(clause: Clause) -> bool:
             """An English question's first clause, clearly closest in meaning (EN_LEAD_DENSE)."""
@@ -801,9 +802,11 @@ class Assistant:
                 continue  # "who leads it in 2026-27": a 2023-2025 plan's list does not say
             group = self._inline_group(clause, q, set(asked))
             if group and not clause.units:  # its only lead may be for another of its tasks
-                said = set(self.searcher.tokenizer(group[1].inline_leads[0][1], fixed=True))
-                if self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id):
-                    continue  # (产前诊断中心, not 儿童区域医疗中心)
+                sentence = group[1].inline_leads[0][1]
+                said = set(self.searcher.tokenizer(sentence, fixed=True))
+                if (self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id)
+                        and not matched.get(clause.id, "\0") in sentence):
+                    continue  # (产前诊断中心, not 儿童区域医疗中心) — unless that very sentence matched best
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group
             else:

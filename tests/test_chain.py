@@ -125,6 +125,19 @@ def test_inline_lead_picked_by_the_task_the_question_names(assistant):
         assert lead in a.citations[0].quote
 
 
+@pytest.mark.parametrize("question, lead, clause", [
+    # English words never occur in the lead's Chinese sentence; when that sentence is the one the
+    # question matched best, it is the task asked about
+    ("Who leads winning a national regional hub for elderly patients' medical care?", "浙江医院", "001/二/（六）/1"),
+    ("Which hospital leads the bid for the national regional public health centre?", "省疾病预防控制中心",
+     "001/二/（二）/1"),
+])
+def test_english_inline_lead_when_its_own_sentence_matches(assistant, question, lead, clause):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.lead_unit == lead and a.citations[0].clause_id == clause
+    assert lead in a.citations[0].quote
+
+
 def test_task_content_lead_beats_the_bodies_column_only_when_named(assistant):
     a = _verified(assistant, assistant.ask("湖州全市域妇幼健联体建设示范项目由哪家医院牵头推进？"))
     assert a.lead_unit == "市妇保院"

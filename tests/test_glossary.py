@@ -183,6 +183,12 @@ def test_en_via_alias_and_unknown_names(glossary):
         ("Tiered diagnosis and treatment and two-way referrals", {"分级诊疗", "双向转诊"}),
         ("What is the TCM development index?", {"中医药发展指数"}),
         ("internet hospitals and digital reform", {"互联网医院", "数字化改革"}),
+        # the named centres and bases the plans charge one hospital with (依托…争创…), any word order
+        ("Who leads the bid for the national regional public health centre?", {"国家区域公共卫生中心"}),
+        ("the national cancer regional medical centre", {"国家肿瘤区域医疗中心"}),
+        ("a regional geriatric medical centre", {"国家区域老年医疗中心"}),
+        ("the trauma and critical care centre for public emergencies", {"创伤危急重症立体救治中心"}),
+        ("medical care for older people", {"老年健康"}),
     ],
 )
 def test_expand_en_finds_the_chinese_terms(glossary, question, expected):
