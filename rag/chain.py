@@ -147,7 +147,7 @@ _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\b(?:implementation|task) schedu
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
-    r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
+    r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
 # "What does X do in task T" / "X承担哪些任务": about one unit's part in a task, not who leads it.

@@ -44,6 +44,19 @@ def _en_text(text: str) -> str:
     return _THOUSANDS.sub("", text) if "," in text else text  # "1,000" → "1000"
 
 
+# British spellings folded to the American ones, in glossary names and questions alike, so
+# "clinical medical research centres" finds the name written "…research center".
+_BRITISH = re.compile(r"centre|programme|paediatr|orthopaed|gynaecolog|anaesth|haem|oesophag|foet|tumour|"
+                      r"labour|behaviour|(?<=[a-z]{3})is(?=(?:ation|ations|e|ed|es|ing)\b)", re.IGNORECASE)
+_AMERICAN = {"centre": "center", "programme": "program", "paediatr": "pediatr", "orthopaed": "orthoped",
+             "gynaecolog": "gynecolog", "anaesth": "anesth", "haem": "hem", "oesophag": "esophag",
+             "foet": "fet", "tumour": "tumor", "labour": "labor", "behaviour": "behavior", "is": "iz"}
+
+
+def _american(text: str) -> str:
+    return _BRITISH.sub(lambda m: _AMERICAN[m.group(0).lower()], text)
+
+
 def _zh_key(text: str) -> str:
     return _SPACES.sub("", _en_text(text)).lower()
 
@@ -76,7 +89,7 @@ def _en_pattern(phrase: str) -> re.Pattern[str]:
 def _en_phrases(entry: Entry) -> Iterator[str]:
     for name in (entry.en, *entry.en_aliases):
         for variant in (name, re.sub(r"\s*\([^)]*\)", "", name)):  # "index (CMI)" → "index"
-            if words := [w for w in re.split(r"[\s\-]+", _en_text(variant)) if w]:
+            if words := [w for w in re.split(r"[\s\-]+", _american(_en_text(variant))) if w]:
                 yield " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
 
 
@@ -308,7 +321,7 @@ class Glossary:
         Returns:
             Canonical zh names in order of first appearance, without duplicates.
         """
-        return _expand(_en_text(question), self._en_index, _en_pattern)
+        return _expand(_american(_en_text(question)), self._en_index, _en_pattern)
 
     def expand_en_loose(self, question: str, share: float = LOOSE_SHARE,
                         exact: list[str] | None = None) -> list[str]:
@@ -323,7 +336,7 @@ class Glossary:
         Returns:
             Canonical zh names, best-covered first, without the names `expand_en` finds.
         """
-        text = _en_text(question)
+        text = _american(_en_text(question))
         asked = _content_words(text)
         exact = set(_expand(text, self._en_index, _en_pattern) if exact is None else exact)
         # Words an exact name already explains ("national regional medical centres") do not make

@@ -138,6 +138,17 @@ def test_english_inline_lead_when_its_own_sentence_matches(assistant, question, 
     assert lead in a.citations[0].quote
 
 
+def test_british_spelling_and_a_named_programme_find_their_clause(assistant):
+    a = _verified(assistant, assistant.ask(
+        "How many provincial clinical medical research centres are to be newly built under the public hospital plan?"))
+    assert a.found and [(t["number"], t["year"]) for t in a.targets] == [("15", "2025")]
+    assert a.citations[0].clause_id == "000/二/（二）/1"
+    # "three haves, two goods, one satisfaction" is a 附件2 programme, not a satisfaction rate
+    b = _verified(assistant, assistant.ask(
+        "In Huzhou, who is responsible for building the 'three haves, two goods, one satisfaction' expert teams?"))
+    assert b.found and b.lead_unit == "各级公立医院" and b.citations[0].clause_id == "002/附件2/5"
+
+
 def test_task_content_lead_beats_the_bodies_column_only_when_named(assistant):
     a = _verified(assistant, assistant.ask("湖州全市域妇幼健联体建设示范项目由哪家医院牵头推进？"))
     assert a.lead_unit == "市妇保院"
@@ -555,6 +566,12 @@ def test_which_reform_a_unit_is_responsible_for_is_a_reverse_lookup(assistant):
     assert not assistant.ask("市市场监管局是哪项改革的责任单位？").found  # no plan gives it a task
     a = _verified(assistant, assistant.ask("省医保局是哪些任务的牵头单位？"))
     assert a.found and a.lead_unit == "省医保局" and len(a.citations) >= 2
+    # "…牵头的是哪项任务": the same, with 是 before what is asked; a unit that is listed but leads
+    # nothing is not answered with the lead of a task it is merely on
+    b = _verified(assistant, assistant.ask("湖州示范项目方案里，市医保局牵头的是哪项任务？"))
+    assert b.found and b.lead_unit == "市医保局" and {c.clause_id for c in b.citations} == {
+        "002/三/（二）/1", "002/三/（二）/2"}
+    assert not assistant.ask("湖州示范项目方案里，市大数据局牵头的是哪项任务？").found
 
 
 def test_naming_an_indicator_and_nothing_else_asks_for_its_figure(assistant):

@@ -189,6 +189,9 @@ def test_en_via_alias_and_unknown_names(glossary):
         ("a regional geriatric medical centre", {"国家区域老年医疗中心"}),
         ("the trauma and critical care centre for public emergencies", {"创伤危急重症立体救治中心"}),
         ("medical care for older people", {"老年健康"}),
+        # British spellings find names written the American way, and the other way round
+        ("new provincial clinical medical research centres", {"临床医学研究中心"}),
+        ("the standardised residency training programme", {"住院医师规范化培训"}),
     ],
 )
 def test_expand_en_finds_the_chinese_terms(glossary, question, expected):
