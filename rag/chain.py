@@ -131,6 +131,7 @@ _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|
 _TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
 _EACH = re.compile(r"[各每]")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
+_SHARE_OF = re.compile(r"占[^，。；、]{0,10}比例")  # 占…比例, written short as 占比
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # How a question asks for units (哪个部门牵头, 责任单位有哪些, 排第一): not the task it names.
 _ASKING_FOR_UNITS = (_LEAD, _UNITS, _FIRST_LISTED)
@@ -660,7 +661,9 @@ class Assistant:
             return True
         context = (self._target_tokens(t, counting) | self._indicator_tokens(title)
                    | self._indicator_tokens(t.evidence))
-        return any(self._indicator_tokens(f) <= context for f in forms)
+        share = bool(_SHARE_OF.search(t.indicator))  # "重症床位占总床位数的比例" is a 床位占比
+        return any(self._indicator_tokens(f) <= context
+                   or (share and f.endswith("占比") and self._indicator_tokens(f[:-2]) <= context) for f in forms)
 
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
@@ -684,6 +687,10 @@ class Assistant:
         # A phrase that names none of a group has the sentence's subject ("全市三级公立医院CMI达到1.1，
         # 四级手术占比达到19%": the 19% is of the tertiary hospitals too).
         subject = t.evidence[: max(t.evidence.find(t.value), 0)] if t.source == "text" else ""
+        if label and subject:  # the subject names every item's tier ("县级二甲以上和省市三级综合医院…分别"):
+            for other in self.clauses[t.clause_id].targets:  # none of them is this item's
+                if m := re.search(r"（([^（）]+)）$", other.indicator):
+                    subject = subject.replace(m.group(1), "")
         return tuple(own or inherited for own, inherited in zip(_tiers(phrase), _tiers(subject), strict=True))
 
     @staticmethod

@@ -149,6 +149,21 @@ def test_british_spelling_and_a_named_programme_find_their_clause(assistant):
     assert b.found and b.lead_unit == "各级公立医院" and b.citations[0].clause_id == "002/附件2/5"
 
 
+@pytest.mark.parametrize("question, value", [
+    # 001/二/（四）/6: "县级二甲以上和省市三级综合医院…重症床位占总床位数的比例分别达到4%、8%以上"
+    ("重症床位占比要达到多少？", "4%"),  # 占比, short for 占总床位数的比例
+    ("县级二甲以上医院重症床位占比要达到多少？", "4%"),
+    ("省市三级综合医院重症床位占比要达到多少？", "8%"),
+    # one item of a 分别 list has its own tier, not the other items' (三级 is the 8%'s)
+    ("What share of beds should be critical care beds in county hospitals rated grade II-A or above?", "4%"),
+    ("What is the 2027 target for the share of critical care beds in county grade-II-A-or-above hospitals?", "4%"),
+])
+def test_each_item_of_a_respectively_list_answers_for_its_own_tier(assistant, question, value):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and [t["value"] for t in a.targets] == [value], a.answer
+    assert a.citations[0].clause_id == "001/二/（四）/6"
+
+
 def test_task_content_lead_beats_the_bodies_column_only_when_named(assistant):
     a = _verified(assistant, assistant.ask("湖州全市域妇幼健联体建设示范项目由哪家医院牵头推进？"))
     assert a.lead_unit == "市妇保院"
