@@ -155,7 +155,8 @@ _REVERSE = re.compile(
 _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
                    r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
                    r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
-                   r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b", re.I)
+                   r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b|"
+                   r"\bwhich (?:part|parts|bit|piece|aspect)s? of\b.{3,80}?\b(?:assigned|given|allotted|left) to\b", re.I)
 # Counties and districts of Huzhou and Shaoxing: the plans set city-wide figures, so a figure
 # asked for one of them must be written for it ("Zhuji's own county visit rate").
 _SUBREGIONS = {"诸暨": r"诸暨|\bzhuji\b", "嵊州": r"嵊州|\bshengzhou\b", "新昌": r"新昌|\bxinchang\b",
@@ -812,7 +813,7 @@ class Assistant:
                 sentence = group[1].inline_leads[0][1]
                 said = set(self.searcher.tokenizer(sentence, fixed=True))
                 if (self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id)
-                        and not matched.get(clause.id, "\0") in sentence):
+                        and matched.get(clause.id, "\0") not in sentence):
                     continue  # (产前诊断中心, not 儿童区域医疗中心) — unless that very sentence matched best
             if group:  # the clause names its lead in running text: answer from that sentence
                 units, clause = group

@@ -138,6 +138,11 @@ def test_english_inline_lead_when_its_own_sentence_matches(assistant, question, 
     assert lead in a.citations[0].quote
 
 
+def test_a_task_named_by_its_measures_in_english(assistant):
+    a = _verified(assistant, assistant.ask("In Huzhou, which bureau leads the health bank scheme that rewards healthy behaviour?"))
+    assert a.found and a.lead_unit == "市卫生健康委" and a.citations[0].clause_id == "002/三/（一）/5"
+
+
 def test_british_spelling_and_a_named_programme_find_their_clause(assistant):
     a = _verified(assistant, assistant.ask(
         "How many provincial clinical medical research centres are to be newly built under the public hospital plan?"))
@@ -737,6 +742,11 @@ def test_a_unit_not_on_the_tasks_list_has_no_role_there(assistant):
     assert not a.found and "省公安厅" in a.answer, a.answer
     b = _verified(assistant, assistant.ask("What role does the provincial healthcare security administration play in the DRG payment reform?"))
     assert b.found and b.lead_unit == "省医保局", b.answer
+    # "which part of T is assigned to X" asks for X's role too
+    c = assistant.ask("Which part of the provincial pay-system reform is assigned to the healthcare security administration?")
+    assert not c.found, c.answer
+    d = _verified(assistant, assistant.ask("Which part of the provincial pay-system reform is assigned to the finance department?"))
+    assert d.found and d.citations[0].clause_id == "000/二/（五）/3" and "省财政厅" in d.units, d.answer
 
 
 @pytest.mark.parametrize("question", [
