@@ -131,6 +131,7 @@ _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|
 _TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
 _EACH = re.compile(r"[各每]")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
+_ITEM_LABEL = re.compile(r"（([^（）]+)）$")  # a target's bracketed tail: its item of a 分别 list, or a gloss
 _SHARE_OF = re.compile(r"占[^，。；、]{0,10}比例")  # 占…比例, written short as 占比
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # How a question asks for units (哪个部门牵头, 责任单位有哪些, 排第一): not the task it names.
@@ -680,7 +681,7 @@ class Assistant:
 
     def _parties(self, t: Target) -> tuple[frozenset[str], ...]:
         """The tiers and ownerships a target names, per `_QUALIFIERS` group (cached per target)."""
-        label = re.search(r"（([^（）]+)）$", t.indicator)  # "…经费（省级）": one item of a 分别 list
+        label = _ITEM_LABEL.search(t.indicator)  # "…经费（省级）": one item of a 分别 list
         if label and not any(_tiers(label.group(1))):  # "…病例组合指数（CMI值）": a gloss, not an item
             label = None
         near = self._near(t) if t.source == "text" and not label else ""
@@ -690,7 +691,7 @@ class Assistant:
         subject = t.evidence[: max(t.evidence.find(t.value), 0)] if t.source == "text" else ""
         if label and subject:  # the subject names every item's tier ("县级二甲以上和省市三级综合医院…分别"):
             for other in self.clauses[t.clause_id].targets:  # none of them is this item's
-                if m := re.search(r"（([^（）]+)）$", other.indicator):
+                if m := _ITEM_LABEL.search(other.indicator):
                     subject = subject.replace(m.group(1), "")
         return tuple(own or inherited for own, inherited in zip(_tiers(phrase), _tiers(subject), strict=True))
 

@@ -193,13 +193,11 @@ _STOP = frozenset(
     "with how many much does do did will would shall plan plans target targets goal goals".split())
 
 
-# Spelling and wording variants folded together for loose matching only.
-_SAME = {"centre": "center", "programme": "program", "modernisation": "modernization",
-         "hospitalisation": "hospitalization", "personnel": "staff", "expenditure": "spending",
+# Wording variants folded together for loose matching only (spelling: `_american`, before this).
+_SAME = {"personnel": "staff", "expenditure": "spending",
          "expense": "spending", "spend": "spending", "mean": "average", "death": "mortality",
          "early": "premature", "operation": "surgery", "op": "surgery", "ops": "surgery", "rate": "share", "proportion": "share", "percentage": "share",
-         "inside": "within", "country": "national", "three": "3", "ten": "10", "handled": "treated", "handle": "treated",
-         "paediatric": "pediatric", "paediatrician": "pediatrician", "organisation": "organization"}
+         "inside": "within", "country": "national", "three": "3", "ten": "10", "handled": "treated", "handle": "treated"}
 
 
 @lru_cache(maxsize=1 << 14)  # a question's words are mostly the glossary's: stem each once

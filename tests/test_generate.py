@@ -23,6 +23,7 @@ Q_LEAD = "日间手术比例那块工作是哪个部门牵头的？"
 Q_EN = "Which department leads medical service price reform in the provincial plan?"
 Q_CMI = "湖州2024年CMI目标是多少？"
 Q_ELSEWHERE = "江苏省2025年日间手术比例目标是多少？"
+Q_CDC = "Which body leads the bid for the national regional public health centre?"
 CONFIGURED = {"RAG_LLM_BASE_URL": "http://127.0.0.1:8000/v1", "RAG_LLM_MODEL": "qwen2.5-7b-instruct"}
 
 
@@ -52,6 +53,8 @@ def _gen(assistant, text: str) -> Generator:
            "reform, with the Zhejiang Provincial Health Commission (省卫生健康委) [000/二/（五）/1]."),
     (Q_CMI, "湖州市2024年三级公立医院病例组合指数（CMI值）目标为≥１．０５ [002/附件3/8]。"),  # full-width
     (Q_CMI, "<think>look up 附件3</think>2024年CMI目标：≥1.05 [002/附件3/8]"),  # reasoning dropped
+    # a unit in British spelling is the glossary's unit ("Center" there)
+    (Q_CDC, "The Zhejiang Provincial Centre for Disease Control and Prevention leads it [001/二/（二）/1]."),
 ])
 def test_faithful_generated_answer_is_accepted(assistant, question, text):
     ans = assistant.ask(question)
@@ -78,6 +81,9 @@ def test_any_chat_model_works(assistant):
     (Q_LEAD, "省审计厅牵头 [000/二/（三）/1]。", "unit 省审计厅"),  # not in the glossary either
     (Q_EN, "The Zhejiang Provincial Department of Finance leads it [000/二/（五）/1].", "unit 省财政厅"),
     (Q_EN, "The Provincial Audit Office leads it [000/二/（五）/1].", "unit Provincial Audit Office"),
+    # British spelling of a glossary unit ("Center" there) is still that unit, and still checked
+    (Q_EN, "The Zhejiang Provincial Centre for Disease Control and Prevention leads it [000/二/（五）/1].",
+     "unit 省疾病预防控制中心"),
     (Q_LEAD, "省卫生健康委牵头 [000/二/（九）/9]。", "000/二/（九）/9"),
     (Q_LEAD, "规划中未写明此项内容。", "declined"),
     (Q_LEAD, "  ", "no text"),
