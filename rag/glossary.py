@@ -46,11 +46,12 @@ def _en_text(text: str) -> str:
 
 # British spellings folded to the American ones, in glossary names and questions alike, so
 # "clinical medical research centres" finds the name written "…research center".
-_BRITISH = re.compile(r"centre|programme|paediatr|orthopaed|gynaecolog|anaesth|haem|oesophag|foet|tumour|"
-                      r"labour|behaviour|(?<=[a-z]{3})is(?=(?:ation|ations|e|ed|es|ing)\b)", re.IGNORECASE)
 _AMERICAN = {"centre": "center", "programme": "program", "paediatr": "pediatr", "orthopaed": "orthoped",
              "gynaecolog": "gynecolog", "anaesth": "anesth", "haem": "hem", "oesophag": "esophag",
              "foet": "fet", "tumour": "tumor", "labour": "labor", "behaviour": "behavior", "is": "iz"}
+# Each British piece anywhere in a word; "is" only before a suffix, after 3 letters (-ise, -isation).
+_BRITISH = re.compile("|".join(b for b in _AMERICAN if b != "is") + r"|(?<=[a-z]{3})is(?=(?:ation|ations|e|ed|es|ing)\b)",
+                      re.IGNORECASE)
 
 
 def _american(text: str) -> str:
