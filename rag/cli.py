@@ -176,9 +176,15 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate as E
 
-    qdir = Path(args.questions)
+    given = Path(args.questions)
     splits = ["dev", "heldout"] if args.split == "all" else [args.split]
-    questions = E.load_questions(qdir / f"{s}.jsonl" for s in splits)
+    paths = [given] if given.is_file() else [given / f"{s}.jsonl" for s in splits]
+    if missing := [str(p) for p in paths if not p.is_file()]:
+        raise RagError(f"no question file {missing[0]}; --questions takes a .jsonl file, or a "
+                       "directory holding dev.jsonl and heldout.jsonl")
+    questions = E.load_questions(paths)
+    if args.compare and not Path(args.compare).is_file():
+        raise RagError(f"no report {args.compare} to compare against")
     a = _assistant(args)
     report = E.run(a, questions, progress=_progress_bar("eval"))
     out = Path(args.out)
@@ -236,7 +242,8 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("--conversation", action="store_true", help="with '-': lines are one conversation")
     a.set_defaults(func=_cmd_ask)
     e = sub.add_parser("eval", help="run the known-answer eval suite through the chain")
-    e.add_argument("--questions", default="evals/questions")
+    e.add_argument("--questions", default="evals/questions",
+                   help="a directory with dev.jsonl and heldout.jsonl (default evals/questions), or one .jsonl file")
     e.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     e.add_argument("--out", default="evals/reports")
     e.add_argument("--compare", help="a saved report (e.g. evals/baseline.json) to diff against")

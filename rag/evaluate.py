@@ -11,18 +11,34 @@ from pathlib import Path
 from typing import Any
 
 from .chain import Assistant
+from .errors import RagError
 
 HEADLINES = ("lead_unit", "units", "target", "table", "unanswerable", "general")
+_FIELDS = ("id", "lang", "kind", "question", "gold")  # what scoring reads; evals.check checks the rest
 TOLERANCE = 0.02  # a headline accuracy may drop this much below the baseline before the gate fails
 
 
 def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """The items of each JSONL file, each tagged with its file's stem as its split.
+
+    Raises:
+        RagError: a line is not a JSON object.
+    """
     out = []
     for p in paths:
         split = p.stem
-        for line in p.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.append({**json.loads(line), "split": split})
+        for no, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise RagError(f"{p}:{no}: not valid JSON ({e.msg})") from None
+            if not isinstance(item, dict):
+                raise RagError(f"{p}:{no}: an eval item is a JSON object, not {type(item).__name__}")
+            if lacking := [f for f in _FIELDS if f not in item]:
+                raise RagError(f"{p}:{no}: the item lacks {', '.join(lacking)}")
+            out.append({**item, "split": split})
     return out
 
 
@@ -168,12 +184,15 @@ def markdown(report: dict[str, Any]) -> str:
                 cells.append(f"{a['accuracy']:.0%} ({a['n']})" if a and a["accuracy"] is not None else "–")
             if any(c != "–" for c in cells):
                 lines.append(f"| {split} | {kind} | " + " | ".join(cells) + " |")
+    def f(key: str, spec: str = ".1%") -> str:  # a figure no item measures (no gold clause) is "–"
+        return "–" if s.get(key) is None else format(s[key], spec)
+
     lines += [
         "",
-        f"overall {s['overall']:.1%} of {s['n']}; retrieval hit@1 {s['hit@1']:.1%} "
-        f"({s.get('fact@1') or 0:.1%} counting a clause that states the same figure), hit@5 {s['hit@5']:.1%}, "
-        f"MRR {s['mrr']:.3f}; gold clause cited {s['cited_gold_clause']:.1%}; wrong refusals "
-        f"{s['wrong_refusal']:.1%}; citations {s['citations']} ({s['bad_citations']} failed); "
+        f"overall {f('overall')} of {s['n']}; retrieval hit@1 {f('hit@1')} "
+        f"({f('fact@1')} counting a clause that states the same figure), hit@5 {f('hit@5')}, "
+        f"MRR {f('mrr', '.3f')}; gold clause cited {f('cited_gold_clause')}; wrong refusals "
+        f"{f('wrong_refusal')}; citations {s['citations']} ({s['bad_citations']} failed); "
         f"latency p50 {s['latency_ms']['p50']:.1f} ms, p95 {s['latency_ms']['p95']:.1f} ms",
     ]
     return "\n".join(lines) + "\n"

@@ -44,3 +44,17 @@ def test_search_metadata_filters_region_and_year(index_dir):
     assert r.returncode == 0 and rows and all(row["doc"] == "002" for row in rows)
     bad = _rag(index_dir, "search", "CMI", "--region", "Hangzhou")
     assert bad.returncode == 1 and "no plan covers region" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_eval_takes_one_question_file_and_names_a_bad_one(index_dir, tmp_path):
+    one = tmp_path / "batch.jsonl"
+    one.write_text(json.dumps({"id": "zh-x-lead_unit-01", "lang": "zh", "kind": "lead_unit",
+                               "question": "日间手术比例由哪个单位牵头？", "gold": {"lead_unit": "省卫生健康委"},
+                               "clause_id": "", "evidence": ""}, ensure_ascii=False) + "\n", encoding="utf-8")
+    r = _rag(index_dir, "eval", "--questions", str(one), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "out" / "latest.json").read_text(encoding="utf-8"))["results"][0]["pass"]
+    (tmp_path / "bad.jsonl").write_text('{"id": "x"}\nnot json\n', encoding="utf-8")
+    for path, says in ((tmp_path / "none", "no question file"), (tmp_path / "bad.jsonl", "bad.jsonl:1: the item lacks")):
+        r = _rag(index_dir, "eval", "--questions", str(path), "--out", str(tmp_path / "out"))
+        assert r.returncode == 1 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
