@@ -131,6 +131,7 @@ _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|
 _TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
 _EACH = re.compile(r"[各每]")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
+_ZH_COUNT = re.compile(r"[一二两三四五六七八九十百千万]+(?:[个家所项支张名亿元]|万元)")  # 三个, 两家, 五千万元
 _ITEM_LABEL = re.compile(r"（([^（）]+)）$")  # a target's bracketed tail: its item of a 分别 list, or a gloss
 _SHARE_OF = re.compile(r"占[^，。；、]{0,10}比例")  # 占…比例, written short as 占比
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -619,7 +620,17 @@ class Assistant:
                 and not self._unseen(asked) and not self._absent(base["slots"]["exact"], things=True)  # never mentioned
                 and not _DAY.search(q.text)  # "which month": the plans set years
                 and not (q.role == "target" and not q.years and top.review)
-                and all(y in top.text for y in q.years))
+                and all(y in top.text for y in q.years)
+                and self._other_figure(hits[0].unit.quote, top))
+
+    @staticmethod
+    def _other_figure(quote: str, clause: Clause) -> bool:
+        """Whether the passage a figure question would quote writes a figure the clause's stated
+        targets do not already cover ("总预算9.75亿元"). When it writes none, or only those targets,
+        which fitted nothing asked, the passage does not answer "how many" ("实行订单式定向委培")."""
+        for t in clause.targets:
+            quote = quote.replace(t.value, " ")
+        return any(not _YEARISH.fullmatch(n) for n in _NUMBER_WORD.findall(quote)) or bool(_ZH_COUNT.search(quote))
 
     def _unseen_task(self, q: Query, base: dict[str, Any]) -> list[str]:
         """The words no clause writes, when they carry most of the rarity-weighted task a Chinese

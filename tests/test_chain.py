@@ -515,6 +515,14 @@ def test_a_figure_for_another_grade_or_for_each_is_refused_and_its_twin_answered
     assert (yes.targets[0]["value"], yes.targets[0]["clause_id"]) == (value, clause_id), yes.answer
 
 
+def test_a_passage_whose_only_figures_fitted_nothing_does_not_answer_how_much(assistant):
+    # The time-slot booking sentence's one figure is the day-surgery share: quoting it would read
+    # as the booking share, so the passage is offered as "see also", not as the answer.
+    no = assistant.ask("What share of outpatient visits should use time-slot appointments under the provincial public hospital plan?")
+    assert not no.found and not no.citations, no.answer
+    assert no.see_also[0].clause_id == "000/二/（三）/1", no.see_also
+
+
 def test_where_in_a_plan_and_short_years_are_not_what_is_asked(assistant):
     # "现代化…指标表" names plan 001's table; "25年" is 2025; 表里/那张/年定 say where, not what.
     a = _verified(assistant, assistant.ask("现代化那张指标表里，健康浙江发展指数25年定多少？"))
