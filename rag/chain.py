@@ -152,7 +152,9 @@ _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任�
 _REVERSE = re.compile(
     r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
-    r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)", re.I)
+    r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)|"
+    r"\bwhat (?:is|are) (?!(?:the )?(?:lead )?(?:unit|department|body|agency|bureau|office|authority|hospital)s?\b)"
+    r".{3,80}? responsible for\b", re.I)
 # "What does X do in task T" / "X承担哪些任务": about one unit's part in a task, not who leads it.
 _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
                    r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
@@ -528,8 +530,11 @@ class Assistant:
             return refuse()
         if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
             named = self._named_units(q, unit_like=False)
-            if named:
-                return self._reverse(named[0], q, base) or refuse()
+            if named and self._names_task_beside(q, base, named):
+                # "建20家省级中医特色医院那条，省人力社保厅负责什么": the unit's part in that task.
+                return self._role(q, named, ranked, base, hits, refuse)
+            if named:  # the first named unit that leads a task in the plans asked about
+                return next((a for u in named if (a := self._reverse(u, q, base))), None) or refuse()
             m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)
             if m:  # a unit no plan gives a task to
                 why = (f"No clause lists {m.group(0)} as responsible." if q.language == "en"
@@ -539,15 +544,7 @@ class Assistant:
             return refuse(f"各规划均未提及“{'、'.join(gone)}”。" if q.language == "zh"
                           else f"No plan here mentions {', '.join(gone)}.")
         if _ROLE.search(q.text) and (named := self._named_units(q)):
-            # "What role does the public security department play in the DRG reform?": the task's
-            # unit list answers — unless the unit is not on it, which the plans then do not say.
-            found = self._units(q, ranked, base, hits)
-            if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
-                who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
-                why = (f"{who[:1].upper()}{who[1:]} is not among the units responsible for the closest task."
-                       if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
-                return refuse(why)
-            return found or refuse()
+            return self._role(q, named, ranked, base, hits, refuse)
         if q.intent in ("lead_unit", "units", "target"):
             found = (self._units(q, ranked, base, hits) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
@@ -578,6 +575,32 @@ class Assistant:
             return refuse()
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
+
+    def _role(self, q: Query, named: list[str], ranked: list[Clause], base: dict[str, Any],
+              hits: list[Hit], refuse: Callable[[str], Answer]) -> Answer:
+        """"What role does the public security department play in the DRG reform?": the task's
+        unit list answers — unless the unit is not on it, which the plans then do not say."""
+        # The task is named by the rest: the unit's own words (大数据 in 市大数据局) name no task.
+        found = self._units(self._without(q, named), ranked, base, hits)
+        if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
+            who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
+            why = (f"{who[:1].upper()}{who[1:]} is not among the units responsible for the closest task."
+                   if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
+            return refuse(why)
+        return found or refuse("")
+
+    def _names_task_beside(self, q: Query, base: dict[str, Any], units: list[str]) -> bool:
+        """Besides the units, the question names a task (an indicator or term, not the units'
+        own words: 医保 in 市医保局), so "X负责什么" asks X's part in it, not all X leads."""
+        return bool(self._named_things(self._without(q, units), base))
+
+    @staticmethod
+    def _without(q: Query, units: Sequence[str]) -> Query:
+        """The question with the units' names taken out of its text and topic."""
+        text, topic = q.text, q.topic
+        for u in units:
+            text, topic = text.replace(u, " "), topic.replace(u, " ")
+        return replace(q, text=text, topic=topic)
 
     def _absent(self, names: Iterable[str], things: bool = False) -> set[str]:
         """The glossary names a question says exactly that no plan writes in any form (HPV疫苗);

@@ -745,6 +745,25 @@ def test_an_english_abbreviation_the_target_writes_in_chinese_is_covered(assista
     assert [t["value"] for t in a.targets] == ["200张"], a.answer
 
 
+@pytest.mark.parametrize(("refused", "answered"), [
+    # "X负责什么" with a task named asks X's part in that task, not every task X leads
+    ("湖州深化医保支付方式改革行动里，市人力社保局负责什么？", "湖州深化医保支付方式改革行动里，市财政局负责什么？"),
+    ("What is the Huzhou human resources bureau responsible for under the medical insurance payment reform action?",
+     "What is the Huzhou finance bureau responsible for under the medical insurance payment reform action?"),
+])
+def test_what_a_unit_does_in_a_named_task_is_its_place_on_that_tasks_list(assistant, refused, answered):
+    no = assistant.ask(refused)
+    assert not no.found and not no.units, no.answer
+    yes = _verified(assistant, assistant.ask(answered))
+    assert yes.citations[0].clause_id == "002/三/（二）/1" and "市财政局" in yes.units, yes.answer
+
+
+def test_a_unit_name_several_plans_use_answers_for_the_plan_asked(assistant):
+    # "Medical Security Bureau" names 省医保局 and 市医保局: in Huzhou's plan only the city's leads
+    a = _verified(assistant, assistant.ask("What does the Huzhou Medical Security Bureau lead in the demonstration project?"))
+    assert a.lead_unit == "市医保局" and {c.clause_id for c in a.citations} == {"002/三/（二）/1", "002/三/（二）/2"}, a.answer
+
+
 def test_a_unit_not_on_the_tasks_list_has_no_role_there(assistant):
     a = assistant.ask("What role does the provincial public security department play in the DRG payment reform?")
     assert not a.found and "省公安厅" in a.answer, a.answer
