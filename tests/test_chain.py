@@ -669,6 +669,8 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("这项任务的责任方有哪些？", "units"),
     ("建临床重点专科那项，落到谁头上去干？", "lead_unit"),
     ("Pre-hospital emergency integration: which bodies carry it out?", "units"),
+    ("Who carries the task of building county health alliances?", "lead_unit"),
+    ("Who shoulders the job of building county health alliances?", "lead_unit"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
