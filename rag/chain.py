@@ -70,7 +70,7 @@ MIN_DENSE = 0.30  # below this cosine and with no lexical match, nothing is rele
 WARM_TARGETS = 8192  # target-wording cache entries; `warm` fills them when the corpus's targets fit
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
-_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\b(?:head)?count\b(?! as\b)|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.

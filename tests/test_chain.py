@@ -564,6 +564,9 @@ def test_a_loose_english_match_does_not_decide_the_rarest_word(assistant):
 def test_how_many_beds_is_a_count_and_icu_beds_name_the_icu_indicator(assistant):
     a = _verified(assistant, assistant.ask("省级重大疫情救治基地的ICU床位至少要设几张？"))
     assert a.targets[0]["value"] == "200张", a.answer
+    # "bed count" asks a count too, and "ICU bed count" is the ICU's, not all beds' (床位数)
+    b = _verified(assistant, assistant.ask("What ICU bed count must each provincial epidemic treatment base have at minimum?"))
+    assert b.targets[0]["value"] == "200张", b.answer
 
 
 def test_tiers_said_in_english_and_the_national_tier(assistant):
