@@ -79,6 +79,24 @@ def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
     return s + ("（责任单位中列第一位的为牵头单位）。" if clause.units else "。")
 
 
+def counterparts_note(others: list[Clause], lang: str, en: EnName) -> str:
+    """The same project's other listing with another lead: its implementation-table rows (附件2)
+    for a body-text answer, or the body text's list for a row's."""
+    if not others:
+        return ""
+    def quoted(title: str) -> str:  # a title may open with its own quotes ("“2+N”紧密型…")
+        return title if title.startswith("“") else f"“{title}”"
+
+    if lang == "en":
+        parts = [f"{quoted(o.title)} ({o.path[0]}) lists {name(o.lead_unit, lang, en)} first" if o.task
+                 else f"the body text ({o.heading} {quoted(o.title)}) lists {name(o.lead_unit, lang, en)} first"
+                 for o in others]
+        return f" For the same project, {'; '.join(parts)}."
+    parts = [f"{o.path[0]}{quoted(o.title)}列{o.lead_unit}为首" if o.task else f"正文{o.heading}{quoted(o.title)}列{o.lead_unit}为首"
+             for o in others]
+    return f"同一项目另见：{'；'.join(parts)}。"
+
+
 def units_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
     listed = [name(u, lang, en) for u in clause.units] or [name(clause.lead_unit, lang, en)]
     implied = [name(u, lang, en) for u in clause.implied_units]

@@ -283,6 +283,14 @@ class Assistant:
             m = _STANDING_RULE.search(c.text)
             if m and c.doc not in self._standing_rules:
                 self._standing_rules[c.doc] = (c, m.group(0))
+        # A project in the body text and the rows of an implementation table (附件2) that carry
+        # it out, each way: the two may list another lead, and an answer from one says so.
+        self._counterparts: dict[str, list[Clause]] = {}
+        body = {(c.doc, c.title): c for c in corpus.clauses if c.kind != "task_row" and c.lead_unit}
+        for row in corpus.clauses:
+            if row.task is not None and row.lead_unit and (b := body.get((row.doc, row.task.project))):
+                self._counterparts.setdefault(b.id, []).append(row)
+                self._counterparts.setdefault(row.id, []).append(b)
         # Target indicators are fixed text: segment each once, not on every question.
         self._indicator_tokens = functools.lru_cache(maxsize=WARM_TARGETS)(self._words)
         self._zh_forms = {e.zh: (e.zh, *(a for a in e.zh_aliases if a not in e.colloquial))
@@ -866,6 +874,12 @@ class Assistant:
                     cites += [rc] if rc else []
             text = (A.units_answer(clause, doc, q.language, self.en) if q.intent == "units"
                     else A.lead_answer(clause, doc, q.language, self.en))
+            if not group and (other := [o for o in self._counterparts.get(clause.id, ())
+                                        if o.lead_unit != clause.lead_unit]):
+                # "高水平县级强院提档改革项目": the body lists 市卫生健康委 first, 附件2 区县卫生健康局
+                also = [(o, oc) for o in other if (oc := self._cite(o, A.responsibility_quote(o)))]
+                text += A.counterparts_note([o for o, _ in also], q.language, self.en)
+                cites += [oc for _, oc in also]
             return Answer(found=True, answer=text, lead_unit=clause.lead_unit, units=units,
                           units_en=tuple(self.en(u) or u for u in units),
                           citations=tuple(cites), **base)

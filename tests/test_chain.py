@@ -973,3 +973,17 @@ def test_every_lead_clause_answers_who_leads_it_in_its_own_words(assistant):
         if not (a.found and a.lead_unit == clause.lead_unit):
             missed.append((clause.id, words, a.lead_unit))
     assert asked >= 55 and len(missed) <= asked // 12, missed
+
+
+def test_a_project_listed_again_in_the_annex_with_another_lead_says_so(assistant):
+    # Huzhou's body text lists 市卫生健康委 first for the county-hospital project; its annex
+    # implementation table gives the project's row to 区县卫生健康局. Each answer names the other.
+    body = _verified(assistant, assistant.ask("湖州高水平县级强院提档改革项目谁牵头？"))
+    assert body.lead_unit == "市卫生健康委" and [c.clause_id for c in body.citations] == ["002/三/（一）/3", "002/附件2/6"]
+    assert "附件2“高水平县级医院建设”列区县卫生健康局为首" in body.answer, body.answer
+    row = _verified(assistant, assistant.ask("Who leads building high-level county hospitals in Huzhou's annex table?"))
+    assert row.lead_unit == "区县卫生健康局" and row.citations[1].clause_id == "002/三/（一）/3", row.answer
+    assert "lists Huzhou Municipal Health Commission (市卫生健康委) first" in row.answer, row.answer
+    # a project whose annex row has the same lead (中医药固本培元: 市卫生健康委 both) adds nothing
+    same = _verified(assistant, assistant.ask("湖州中医药服务固本培元提质改革工程谁牵头？"))
+    assert "另见" not in same.answer and [c.clause_id for c in same.citations] == ["002/三/（三）/3"], same.answer
