@@ -32,7 +32,8 @@ _LEAD = re.compile(
     r"who (?:spearheads|heads|coordinates|oversees|manages|is accountable|is tasked)|point (?:agency|department)|"
     r"who (?:should|do|can) (?:i|we) (?:contact|ask|talk to)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))|"
-    r"who (?:carr(?:y|ies)|shoulders|undertakes|takes on|owns|is charged with|has) (?:the|this|that) (?:task|job|work)",
+    r"who (?:carr(?:y|ies)|shoulders|undertakes|takes on|owns|is charged with|has) (?:the|this|that) "
+    r"(?:task|job|work|row|item|duty|responsibility|project)",
     re.I,
 )
 _TARGET = re.compile(

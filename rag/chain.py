@@ -80,6 +80,9 @@ _WHICH_HOSPITALS = re.compile(r"\bwhich hospitals\b|\bwhich (?:hospital|institut
                               r"(?:依托|在)哪(?:几|些)?(?:家|所)|哪(?:几|些)(?:家|所)(?:医院|单位|机构)?", re.I)
 _GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|市属|省属|三甲|三级|二级|公立|综合)")
 # What a "how many" question counts: the noun after the measure word ("多少间负压病房").
+# "How many academicians …": the thing counted, in the words after "how many" (as a glossary name).
+_COUNTED_EN = re.compile(r"\bhow many ((?:(?!(?:does|do|did|is|are|was|were|will|should|must|shall|would|can|could|has|"
+                         r"have|had|by|in|for|under|at|to|on|of|per|each|a|the|there|it|they|we)\b)[\w-]+ ?){1,6})", re.I)
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z]{2,16})")
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
@@ -995,7 +998,9 @@ class Assistant:
         # The tiers a Chinese question writes; a glossary name it matched may carry another's
         # (平均住院日 → 三级公立医院平均住院日, asked of 二级公立医院). English questions reach
         # Chinese tier words only through those names.
-        asked_parties = _tiers(q.topic if q.script == "zh" else asked_for)
+        asked_parties = _tiers(q.topic)
+        if q.script != "zh":  # a tier the question says in English overrides its names' (三级… asked of secondary)
+            asked_parties = tuple(own or named for own, named in zip(asked_parties, _tiers(asked_for), strict=True))
         ranks = set(_RANK.findall(q.topic))
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
@@ -1096,6 +1101,12 @@ class Assistant:
             rarest = max((w for w in noun if idf(w) > 0), key=lambda w: (idf(w), w), default=None)
             if rarest is not None and rarest not in context and rarest not in self._words(best.evidence):
                 base["slots"]["target_missing"] = [rarest]
+                return None
+        elif q.script != "zh" and (m := _COUNTED_EN.search(q.text)):  # the same, said in English:
+            counted = [n for n in self.glossary.expand_en(m.group(1)) if n in self._things]  # (院士)
+            if counted and not any(f in f"{best.indicator} {best.evidence}"
+                                   for n in counted for f in self._zh_forms.get(n, (n,))):
+                base["slots"]["target_missing"] = counted
                 return None
         if q.script == "en" and match < RAREST_MATCH:
             # An English question's Chinese words are its glossary names' only: when the rarest

@@ -506,6 +506,13 @@ def test_a_number_alone_in_common_is_no_match(assistant):
      "What CMI should Huzhou's tertiary public hospitals reach in 2025?", "1.10", "002/附件1/3"),
     # "各区、县（市）至少建成献血屋1个" is each county's; the city's total is not stated.
     ("绍兴全市总共要建多少个献血屋？", "绍兴每个区、县（市）至少要建几个献血屋？", "1个", "004/三/（一）/4"),
+    # The glossary name "average length of stay" is 三级公立医院平均住院日: the tier the question
+    # says in English (secondary) is what is asked, not the tier inside the name.
+    ("What average length of stay should Huzhou's secondary public hospitals reach in 2025?",
+     "What average length of stay should Huzhou's tertiary public hospitals reach in 2025?", "6.50", "002/附件3/11"),
+    # "how many academicians": the figure must count academicians (院士), not health professionals
+    ("How many academicians will Shaoxing recruit?", "How many health professionals will Shaoxing recruit each year?",
+     "1000名", "004/三/（二）/6"),
 ])
 def test_a_figure_for_another_grade_or_for_each_is_refused_and_its_twin_answered(
         assistant, refused, answered, value, clause_id):
@@ -674,6 +681,7 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("Pre-hospital emergency integration: which bodies carry it out?", "units"),
     ("Who carries the task of building county health alliances?", "lead_unit"),
     ("Who shoulders the job of building county health alliances?", "lead_unit"),
+    ("Who carries the row for county health alliances in the annex?", "lead_unit"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
@@ -987,3 +995,14 @@ def test_a_project_listed_again_in_the_annex_with_another_lead_says_so(assistant
     # a project whose annex row has the same lead (中医药固本培元: 市卫生健康委 both) adds nothing
     same = _verified(assistant, assistant.ask("湖州中医药服务固本培元提质改革工程谁牵头？"))
     assert "另见" not in same.answer and [c.clause_id for c in same.citations] == ["002/三/（三）/3"], same.answer
+
+
+@pytest.mark.parametrize(("question", "clause_id"), [
+    ("Which department leads cracking down on fake invoices and insurance cheating in the provincial hospital plan?",
+     "000/二/（六）/4"),  # 假发票, 欺诈骗保
+    ("What share of medical institutions should have direct settlement for patients insured elsewhere by 2025?",
+     "001/附件/29"),  # 异地结算
+])
+def test_plain_english_names_of_a_task_or_indicator(assistant, question, clause_id):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.citations[0].clause_id == clause_id, a.answer
