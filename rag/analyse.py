@@ -21,7 +21,11 @@ _UNITS = re.compile(
     r"(?:departments|units|bodies|agencies|bureaus) (?:are|share|were|carry|implement|deliver|run|handle|do)|co-responsible|"
     r"responsible (?:units|departments|bodies)|implementing bodies|full list|list (?:all|every|the) |"
     r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)|"
-    r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)",
+    r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)|"
+    # every unit, or the list in its order: 单位有哪些, 哪几家, 依次列出, 按文件顺序, "in listed order"
+    r"(?:单位|部门)(?:都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原)?(?:原来)?的?顺序|依次是|"
+    r"\bin (?:the )?(?:listed )?order\b|\bin the order (?:listed|given)\b|"
+    r"\bwhich (?:other )?(?:departments|units|bodies|agencies|bureaus|organi[sz]ations)\b(?! leads?\b)",
     re.I,
 )
 _LEAD = re.compile(
@@ -211,12 +215,16 @@ _FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第
                            r"\bcomes? first\b|\bnamed first\b|\bfirst (?:among|on the list|in the list)\b|\btop of the list\b", re.I)
 
 
+# "谁来建 / who builds …": any "who" asked (not "由谁担任", a post) is about responsibility.
+_WHO = re.compile(r"谁(?!担任)|(?:^|[:;,，：；—–(（]\s*|[?？]\s*)who(?:'s|’s|\s)", re.I)
+
+
 def detect_intent(text: str) -> str:
     if _FIRST_LISTED.search(text):
         return "lead_unit"
     if _UNITS.search(text):
         return "units"
-    if _LEAD.search(_LEAD_NOUN.sub(" ", text)):
+    if _LEAD.search(_LEAD_NOUN.sub(" ", text)) or _WHO.search(text):
         return "lead_unit"
     if _TARGET.search(text):
         return "target"

@@ -682,6 +682,13 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("Who carries the task of building county health alliances?", "lead_unit"),
     ("Who shoulders the job of building county health alliances?", "lead_unit"),
     ("Who carries the row for county health alliances in the annex?", "lead_unit"),
+    # any "who" asked is about responsibility; a list, or its order, asks every unit
+    ("县域医共体建设谁来实施？", "lead_unit"),
+    ("County health alliances: who builds them?", "lead_unit"),
+    ("负责县域医共体建设的单位有哪些？", "units"),
+    ("县域医共体建设由哪几家单位实施？", "units"),
+    ("依次列出负责县域医共体建设的单位。", "units"),
+    ("County health alliances: which bodies bear responsibility, in listed order?", "units"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
@@ -1006,3 +1013,11 @@ def test_a_project_listed_again_in_the_annex_with_another_lead_says_so(assistant
 def test_plain_english_names_of_a_task_or_indicator(assistant, question, clause_id):
     a = _verified(assistant, assistant.ask(question))
     assert a.found and a.citations[0].clause_id == clause_id, a.answer
+
+
+def test_which_members_are_not_the_responsible_units():
+    from rag.analyse import detect_intent
+
+    # 哪几家 asks every unit only beside 单位/实施/负责…: a group's member hospitals are not its list
+    assert detect_intent("湖州城市医疗集团的成员单位具体是哪几家？") != "units"
+    assert detect_intent("城市医疗集团建设由哪几家实施？") == "units"
