@@ -1009,6 +1009,10 @@ def test_a_project_listed_again_in_the_annex_with_another_lead_says_so(assistant
      "000/二/（六）/4"),  # 假发票, 欺诈骗保
     ("What share of medical institutions should have direct settlement for patients insured elsewhere by 2025?",
      "001/附件/29"),  # 异地结算
+    ("Which bureau is in charge of reforming how medical insurance pays hospitals in Huzhou?",
+     "002/三/（二）/1"),  # 医保支付方式, not 薪酬 ("pay")
+    ("Who leads Huzhou's push to combine medical treatment with disease prevention?", "002/三/（一）/5"),  # 医防融合
+    ("Who leads the 'one place, one feature' work in Huzhou?", "002/三/（一）/5"),  # 一地一特色
 ])
 def test_plain_english_names_of_a_task_or_indicator(assistant, question, clause_id):
     a = _verified(assistant, assistant.ask(question))
