@@ -71,6 +71,9 @@ WARM_TARGETS = 8192  # target-wording cache entries; `warm` fills them when the 
 _STANDING_RULE = re.compile(r"以下均需[^）]*不再列出")
 _UNIT_LIKE = re.compile(r"[省市县区][\u4e00-\u9fff]{1,8}?(?:厅|局|委员会|委|办公室|办|医院)")
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\b(?:head)?count\b(?! as\b)|多少(?:家|个|所|名|人|张|项|支)|几(?:家|个|所|名|项|支|张|辆|台|人)", re.I)
+# The measure word asked, when it names a kind of thing (张: beds, 辆: vehicles); 个/家/名/人 are
+# said loosely ("新建多少家" centres written 15个, "每千名儿童几个" doctors written 1.12人).
+_MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
@@ -90,7 +93,7 @@ _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|�
                     r"earmarked|\bfunding for\b", re.I)
 _DAY = re.compile(r"几月|哪个月|哪一天|几号|\bwhich month\b|\bwhat month\b|\bwhat date\b|\bwhich day\b", re.I)
 # A question that asks for a percentage is not answered by a count or a level.
-_PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率", re.I)
+_PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率|占比", re.I)
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
@@ -1049,6 +1052,8 @@ class Assistant:
             scored = [x for x in scored if "元" in x[1].unit]
         if wants_count and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
+            if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
+                scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
         indicators = self._named_indicators(q, canonical)

@@ -1025,3 +1025,12 @@ def test_which_members_are_not_the_responsible_units():
     # 哪几家 asks every unit only beside 单位/实施/负责…: a group's member hospitals are not its list
     assert detect_intent("湖州城市医疗集团的成员单位具体是哪几家？") != "units"
     assert detect_intent("城市医疗集团建设由哪几家实施？") == "units"
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("绍兴的健康乡镇到2025年占比多少？", "90%"),  # 占比 asks a share: not the 5人 beside it
+    ("杭州宁波温州三个疫情救治基地，重症监护床位不少于多少张？", "200张"),  # 多少张: beds, not the 1个 base
+])
+def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, question, value):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.targets[0]["value"] == value, a.answer
