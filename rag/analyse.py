@@ -197,6 +197,11 @@ def clean_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# "方案中医院党建": 中 is "in" the plan, not the 中 of 中医院 (a TCM hospital), when a document word
+# comes before it; written 里, which says the same and cannot be read into the next word.
+_IN_DOCUMENT = re.compile(r"(方案|规划|意见|文件|计划|计划表|附件[0-9一二三]?|表)中(?=医院|医疗)")
+
+
 def detect_script(text: str) -> str:
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     if cjk and latin >= 12 and latin > cjk:
@@ -275,7 +280,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     """
     text = clean_question(question)
     if _CJK.search(text):
-        text = to_simplified(text)
+        text = _IN_DOCUMENT.sub(r"\1里", to_simplified(text))
     script = detect_script(text)
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "zh" if script == "zh" or (script == "mixed" and cjk * 3 >= latin) else "en"

@@ -903,12 +903,15 @@ class Assistant:
         if not clause.inline_leads or (clause.units and q.intent != "lead_unit"):
             return None
 
-        def overlap(text: str) -> int:
-            return len(words & set(self.searcher.tokenizer(text, fixed=True)))
+        def shared(text: str) -> set[str]:
+            return words & set(self.searcher.tokenizer(text, fixed=True))
 
-        scores = [overlap(scope) for _, _, scope in clause.inline_leads]
-        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
-        if clause.units and (scores[best] < 2 or scores[best] <= overlap(clause.title)):
+        def weight(ws: set[str]) -> float:  # rarity-weighted: 皮肤病 says more than 科研
+            return sum(self.searcher.idf(w) for w in ws)
+
+        common = [shared(scope) for _, _, scope in clause.inline_leads]
+        best = max(range(len(common)), key=lambda i: (weight(common[i]), -i))
+        if clause.units and (len(common[best]) < 2 or len(common[best]) <= len(shared(clause.title))):
             return None
         scope = clause.inline_leads[best][2]
         group = [x for x in clause.inline_leads if x[2] == scope]

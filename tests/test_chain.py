@@ -1034,3 +1034,18 @@ def test_which_members_are_not_the_responsible_units():
 def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, question, value):
     a = _verified(assistant, assistant.ask(question))
     assert a.targets[0]["value"] == value, a.answer
+
+
+@pytest.mark.parametrize(("question", "lead", "clause"), [
+    # each hospital's own scope in a clause charging several: 皮肤病 weighs more than 科研
+    ("皮肤病看病和科研这块，省里交给哪家医院？", "省皮肤病医院", "003/三/（一）/2/—3"),
+    ("省公卫临床中心依托哪家医院？", "浙医一院", "003/三/（五）/2"),  # a short name of the centre
+    ("全省公立医院绩效考评由哪个部门牵头负责？", "省卫生健康委", "000/二/（四）/3"),  # 考评 said for 考核
+    ("Provincial hospital plan, top-level health talent task: every responsible unit in order?", "省卫生健康委",
+     "000/二/（二）/4"),
+    # "方案中医院党建": 中 is "in the plan", not the 中 of 中医院 (a TCM hospital)
+    ("省里方案中医院党建那块（院科两优德医双强），谁挑头？", "省卫生健康委", "000/二/（六）/1"),
+])
+def test_lead_asked_in_staff_words(assistant, question, lead, clause):
+    a = _verified(assistant, assistant.ask(question))
+    assert (a.lead_unit, a.citations[0].clause_id) == (lead, clause), a.answer
