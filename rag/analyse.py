@@ -30,7 +30,11 @@ _UNITS = re.compile(
 )
 _LEAD = re.compile(
     r"牵头|挑头|领头|主抓|归口|归哪|谁(?:来)?(?:主导|统筹)|(?:主导|统筹)(?:单位|部门)|负总责|责任主体|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构|局|委|厅|办)|哪家|谁(?:来)?负责|由谁|"
-    r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:哪|什么)|"
+    r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:哪|什么|啥)|"
+    # a unit's part: "市医保局管啥 / 承担哪部分工作", "what's the Big Data Bureau doing"
+    r"管(?:啥|什么|哪(?:一)?(?:项|块|些|部分))|承担(?:的是)?(?:哪(?:一)?(?:项|块|些|部分)|啥|什么)|"
+    r"\bwhat(?:'s| is| does| do) (?:the )?[\w&' -]{3,60}?(?:bureau|department|commission|office|administration|"
+    r"committee|hospital|government)s? (?:doing|do)\b|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who (?:spearheads|heads|coordinates|oversees|manages|is accountable|is tasked)|point (?:agency|department)|"

@@ -158,6 +158,8 @@ _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任�
 _REVERSE = re.compile(
     r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
+    r"管(?:啥|什么|哪)|负责啥|承担(?:的是)?(?:哪|啥|什么)|(?:哪|什么)(?:项|些)任务(?:是)?由.{2,12}?(?:牵头|挑头|负责)|"
+    r"\bwhat(?:'s| is) (?:the )?[\w&' -]{3,60}? doing\b|"
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)|"
     r"\bwhat (?:is|are) (?!(?:the )?(?:lead )?(?:unit|department|body|agency|bureau|office|authority|hospital)s?\b)"
     r".{3,80}? responsible for\b", re.I)

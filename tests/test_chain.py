@@ -1049,3 +1049,19 @@ def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, quest
 def test_lead_asked_in_staff_words(assistant, question, lead, clause):
     a = _verified(assistant, assistant.ask(question))
     assert (a.lead_unit, a.citations[0].clause_id) == (lead, clause), a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "湖州公立医院示范项目里市交通运输局管什么？",  # a unit no plan lists
+    "湖州财政投入机制改革行动，市大数据局管什么？",  # listed elsewhere, not on this task's list
+    "In Huzhou's insurance payment reform action, what does the city human resources bureau do?",
+])
+def test_what_a_unit_handles_said_colloquially_is_its_part_or_refused(assistant, question):
+    # "X管什么 / what does X do" asks X's part: not a quoted passage that merely lists units
+    a = assistant.ask(question)
+    assert a.intent == "lead_unit" and not a.found and not a.citations, a.answer
+
+
+def test_what_a_listed_unit_handles_in_a_named_task_is_that_tasks_list(assistant):
+    a = _verified(assistant, assistant.ask("湖州深化医保支付方式改革行动，市财政局管啥？"))
+    assert a.citations[0].clause_id == "002/三/（二）/1" and "市财政局" in a.units, a.answer
