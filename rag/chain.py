@@ -548,7 +548,7 @@ class Assistant:
             named = self._named_units(q, unit_like=False)
             if named and self._names_task_beside(q, base, named):
                 # "建20家省级中医特色医院那条，省人力社保厅负责什么": the unit's part in that task.
-                return self._role(q, named, ranked, base, hits, refuse)
+                return self._role(q, named, state, base, refuse)
             if named:  # the first named unit that leads a task in the plans asked about
                 return next((a for u in named if (a := self._reverse(u, q, base))), None) or refuse()
             m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)
@@ -560,7 +560,7 @@ class Assistant:
             return refuse(f"各规划均未提及“{'、'.join(gone)}”。" if q.language == "zh"
                           else f"No plan here mentions {', '.join(gone)}.")
         if _ROLE.search(q.text) and (named := self._named_units(q)):
-            return self._role(q, named, ranked, base, hits, refuse)
+            return self._role(q, named, state, base, refuse)
         if q.intent in ("lead_unit", "units", "target"):
             found = (self._units(q, ranked, base, hits) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
@@ -592,30 +592,37 @@ class Assistant:
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
 
-    def _role(self, q: Query, named: list[str], ranked: list[Clause], base: dict[str, Any],
-              hits: list[Hit], refuse: Callable[[str], Answer]) -> Answer:
+    def _role(self, q: Query, named: list[str], state: dict[str, Any], base: dict[str, Any],
+              refuse: Callable[[str], Answer]) -> Answer:
         """"What role does the public security department play in the DRG reform?": the task's
-        unit list answers — unless the unit is not on it, which the plans then do not say."""
-        # The task is named by the rest: the unit's own words (大数据 in 市大数据局) name no task.
-        found = self._units(self._without(q, named), ranked, base, hits)
-        if found and not any(_same_unit(n, u) for n in named for u in found.units or (found.lead_unit,)):
+        unit list answers — unless the unit is not on it, which the plans then do not say. The task
+        is searched for on its own: the unit's words (大数据 in 市大数据局, "Organization
+        Department") would find the clauses that list the unit, not the task named."""
+        task = self._without(q, named)
+        found = self._retrieve({**state, "query": task})
+        slots = {**base["slots"], **{k: found[k] for k in ("terms", "canonical", "exact")}}
+        hits = found["hits"]
+        answer = self._units(task, [self.clauses[h.clause_id] for h in hits], {**base, "slots": slots}, hits)
+        if answer and not any(_same_unit(n, u) for n in named for u in answer.units or (answer.lead_unit,)):
             who = named[0] if named[0].isascii() or not (en := self.glossary.en(named[0])) else f"{en} ({named[0]})"
             why = (f"{who[:1].upper()}{who[1:]} is not among the units responsible for the closest task."
                    if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
             return refuse(why)
-        return found or refuse("")
+        return answer or refuse("")
 
     def _names_task_beside(self, q: Query, base: dict[str, Any], units: list[str]) -> bool:
         """Besides the units, the question names a task (an indicator or term, not the units'
         own words: 医保 in 市医保局), so "X负责什么" asks X's part in it, not all X leads."""
         return bool(self._named_things(self._without(q, units), base))
 
-    @staticmethod
-    def _without(q: Query, units: Sequence[str]) -> Query:
-        """The question with the units' names taken out of its text and topic."""
+    def _without(self, q: Query, units: Sequence[str]) -> Query:
+        """The question with the units' names (Chinese, and English in an English question)
+        taken out of its text and topic."""
         text, topic = q.text, q.topic
         for u in units:
             text, topic = text.replace(u, " "), topic.replace(u, " ")
+        if q.script != "zh":
+            text, topic = self.glossary.without_names(text, units), self.glossary.without_names(topic, units)
         return replace(q, text=text, topic=topic)
 
     def _absent(self, names: Iterable[str], things: bool = False) -> set[str]:

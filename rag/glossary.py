@@ -290,6 +290,16 @@ class Glossary:
                 _zh_pattern(row[0])
         return len(self._en_index.rows) + sum(len(index.rows) for index in zh)
 
+    def without_names(self, text: str, zh_names: Iterable[str]) -> str:
+        """`text` with every English name of these entries taken out: what an English question
+        asks besides them ("what's the Organization Department doing in the digital reform")."""
+        text = _american(_en_text(text))
+        for zh in zh_names:
+            phrases = {p for e in self._by_name.get(_zh_key(zh), ()) if e.zh == zh for p in _en_phrases(e)}
+            for p in sorted(phrases, key=len, reverse=True):
+                text = _en_pattern(p).sub(" ", text)
+        return text
+
     def en(self, zh: str) -> str | None:
         """English name for a Chinese unit, indicator, term, region or plan.
 

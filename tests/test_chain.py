@@ -1065,3 +1065,12 @@ def test_what_a_unit_handles_said_colloquially_is_its_part_or_refused(assistant,
 def test_what_a_listed_unit_handles_in_a_named_task_is_that_tasks_list(assistant):
     a = _verified(assistant, assistant.ask("湖州深化医保支付方式改革行动，市财政局管啥？"))
     assert a.citations[0].clause_id == "002/三/（二）/1" and "市财政局" in a.units, a.answer
+
+
+def test_a_units_english_name_does_not_pick_the_task(assistant):
+    # "Organisation Department" finds the Party-building clause that lists it: the task named
+    # (digital reform) is searched for without the unit's words, and its list lacks the unit.
+    no = assistant.ask("Huzhou's digital reform action: what's the Organisation Department doing in it?")
+    assert not no.found and "市委组织部" in no.answer, no.answer
+    yes = _verified(assistant, assistant.ask("In Huzhou's Party-building project, what does the Organisation Department do?"))
+    assert yes.citations[0].clause_id == "002/三/（三）/5" and "市委组织部" in yes.units, yes.answer
