@@ -106,8 +106,10 @@ _QUALIFIERS = (
     {"public": re.compile(r"公立|(?<!non-)\bpublic\b", re.I),
      "private": re.compile(r"民营|社会办|\bprivate(?:ly)?\b|\bnon-public\b|\bsocially[- ]run\b", re.I)},
     # Hospital grade: "二级以上" includes the tertiary ones, so it names neither.
-    {"tertiary": re.compile(r"三级(?:公立|综合|甲等)?医院|三甲|\btertiary\b[^.?,;]{0,30}?\bhospitals?\b", re.I),
-     "secondary": re.compile(r"二级(?:公立|综合|甲等)?医院|二甲(?!以上)|\bsecondary\b[^.?,;]{0,30}?\bhospitals?\b", re.I)},
+    {"tertiary": re.compile(r"三级(?:公立|综合|甲等)?医院|三甲|\btertiary\b[^.?,;]{0,30}?\bhospitals?\b|"
+                            r"\b(?:grade|level|tier|class)[- ]?(?:3|III|three)\b(?![- ]?\+| and above| or above)", re.I),
+     "secondary": re.compile(r"二级(?:公立|综合|甲等)?医院|二甲(?!以上)|\bsecondary\b[^.?,;]{0,30}?\bhospitals?\b|"
+                             r"\b(?:grade|level|tier|class)[- ]?(?:2|II|two)\b(?![- ]?\+| and above| or above)", re.I)},
     # Hospital kind: a general hospitals' figure is not a TCM hospitals' one.
     {"tcm": re.compile(r"中医(?:医)?院|\bTCM hospitals?\b|\bChinese medicine hospitals?\b", re.I),
      "general": re.compile(r"综合医院|\bgeneral hospitals?\b", re.I)},
@@ -179,7 +181,7 @@ _SUBREGION = re.compile("|".join(f"(?P<r{i}>{p})" for i, p in enumerate(_SUBREGI
 _EN_UNIT_LIKE = re.compile(
     r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
     r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b|"
-    r"(?i:\b(?:the )?(?:provincial|municipal|city|county) (?:[a-z]+ ){1,3}(?:department|bureau|commission|office|administration)\b)")
+    r"(?i:\b(?:the )?(?:provincial|municipal|city|county) (?:(?:[a-z]+|&) ){1,4}(?:department|bureau|commission|office|administration)\b)")
 
 
 @dataclass

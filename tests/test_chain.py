@@ -1074,3 +1074,22 @@ def test_a_units_english_name_does_not_pick_the_task(assistant):
     assert not no.found and "市委组织部" in no.answer, no.answer
     yes = _verified(assistant, assistant.ask("In Huzhou's Party-building project, what does the Organisation Department do?"))
     assert yes.citations[0].clause_id == "002/三/（三）/5" and "市委组织部" in yes.units, yes.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Huzhou grade-2 public hospitals: CMI target for 2025?",  # grade-2 is secondary: the CMI is the tertiary ones'
+    "Shaoxing 14th FYP: nurse-bed ratio for grade-2+ hospitals?",  # 床护比: no plan writes it
+    "Huzhou beds per 1k residents: 2025 target?",  # Huzhou sets bed use, not beds per 1,000
+    "省医保局在推进廉洁医院建设的任务中负责什么？",  # 廉洁医院 is 清廉医院, whose list lacks 省医保局
+    "Huzhou TCM item: what does the city culture & tourism bureau do?",  # a unit no plan lists
+])
+def test_near_misses_in_short_staff_english_and_chinese_are_refused(assistant, question):
+    a = assistant.ask(question)
+    assert not a.found, a.answer
+
+
+def test_beds_per_1k_names_beds_per_1000():
+    from rag.glossary import load_glossary
+
+    from .conftest import CORPUS
+    assert "千人床位数" in load_glossary(CORPUS / "glossary.tsv").expand_en("Shaoxing beds per 1k residents in 2025?")
