@@ -102,3 +102,21 @@ def test_the_checker_cli_explains_itself_and_names_a_missing_file(capsys):
     with pytest.raises(SystemExit) as e:
         main(["/no/such/file.jsonl"])
     assert e.value.code == 2 and "no such file: /no/such/file.jsonl" in capsys.readouterr().err
+
+
+PARAPHRASES = sorted((REPO / "evals" / "paraphrases").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("path", PARAPHRASES, ids=lambda p: p.stem)
+def test_paraphrases_reword_dev_items_only(path, splits, clauses_by_id):
+    # Each item rewords one dev item ("<dev id>-pa"/"-pb") for the same answer; none may carry a
+    # held-out question's fact, and each is grounded like any other item.
+    items = load_questions(path)
+    dev = {q["id"]: q for q in splits["dev"]}
+    held = {q["question"] for q in splits["heldout"]}
+    assert items and check_questions(items, clauses_by_id) == []
+    for q in items:
+        src = dev.get(q["id"][:-3])
+        assert q["id"][-3:] in ("-pa", "-pb") and src is not None, q["id"]
+        assert (q["kind"], q["gold"], q["clause_id"]) == (src["kind"], src["gold"], src["clause_id"]), q["id"]
+        assert q["question"] not in held and q["question"] != src["question"], q["id"]
