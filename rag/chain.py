@@ -154,7 +154,7 @@ _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几
                     "表 表里 表中 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％ "
                     # "目标值定的多少": jieba's search mode also cuts 标值
                     "目标值 标值 数值".split())
-_TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\b(?:implementation|task) schedule\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
+_TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\bschedule\b|\brollout\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(

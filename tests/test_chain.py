@@ -1013,6 +1013,7 @@ def test_a_project_listed_again_in_the_annex_with_another_lead_says_so(assistant
      "002/三/（二）/1"),  # 医保支付方式, not 薪酬 ("pay")
     ("Who leads Huzhou's push to combine medical treatment with disease prevention?", "002/三/（一）/5"),  # 医防融合
     ("Who leads the 'one place, one feature' work in Huzhou?", "002/三/（一）/5"),  # 一地一特色
+    ("Huzhou rollout schedule: who implements the life wristband scheme?", "002/附件2/7"),  # a schedule is 附件2
 ])
 def test_plain_english_names_of_a_task_or_indicator(assistant, question, clause_id):
     a = _verified(assistant, assistant.ask(question))
