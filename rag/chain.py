@@ -458,10 +458,14 @@ class Assistant:
 
     def _retrieve(self, state: dict[str, Any], *, mode: str = "hybrid", fusion: str = "rrf",
                   expand: bool = True, coverage: float | None = None,
-                  years: Sequence[str] | None = None) -> dict[str, Any]:
+                  years: Sequence[str] | None = None, vector: Any = None) -> dict[str, Any]:
         """Hybrid search, intent-aware order and structural pins. The keyword options exist for
-        the ablation in `evals/ablation.py`; the chain uses the defaults."""
+        the ablation in `evals/ablation.py`; the chain uses the defaults. `vector`: the dense
+        side's query embedding when it is known (a second search for the same question)."""
         q: Query = state["query"]
+        if vector is None and mode in ("hybrid", "dense"):
+            vector = self.searcher.embedder.encode([q.topic])
+        state["vector"] = vector
         english = expand and (q.language == "en" or q.script != "zh")
         # Exact English names first, then names said in other words ("urban-rural resident insurance").
         exact = self.glossary.expand_en(q.topic) if english else []
@@ -476,7 +480,8 @@ class Assistant:
                                     mode=mode, fusion=fusion, lexical_terms=terms,
                                     coverage_weight=COVERAGE_WEIGHT if coverage is None else coverage,
                                     coverage_terms=canonical, years=years,
-                                    coverage_forms={t: self._zh_forms[t] for t in canonical if t in self._zh_forms})
+                                    coverage_forms={t: self._zh_forms[t] for t in canonical if t in self._zh_forms},
+                                    query_vector=vector)
         hits = self._rerank(q, hits)
         state["structural"] = pinned = self._structural(q)
         if pinned:  # "专栏7", "文号": the plan's structure names the clause outright
@@ -601,7 +606,7 @@ class Assistant:
         is searched for on its own: the unit's words (大数据 in 市大数据局, "Organization
         Department") would find the clauses that list the unit, not the task named."""
         task = self._without(q, named)
-        found = self._retrieve({**state, "query": task})
+        found = self._retrieve({**state, "query": task}, vector=state.get("vector"))  # (its meaning: the same)
         slots = {**base["slots"], **{k: found[k] for k in ("terms", "canonical", "exact")}}
         hits = found["hits"]
         answer = self._units(task, [self.clauses[h.clause_id] for h in hits], {**base, "slots": slots}, hits)

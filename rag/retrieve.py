@@ -186,6 +186,7 @@ class Searcher:
         coverage_terms: Sequence[str] | None = None,
         coverage_forms: Mapping[str, Sequence[str]] | None = None,
         years: Sequence[str] | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """Rank clauses for a query.
 
@@ -205,6 +206,8 @@ class Searcher:
                 covers the term.
             coverage_terms: the extra terms coverage asks for (None = `lexical_terms`); a term's
                 aliases widen the lexical search but should not each be required.
+            query_vector: the dense side's query embedding, when the caller has it already
+                (shape (1, dim)); None embeds `dense_text or query`.
 
         Returns:
             Up to k hits, best first.
@@ -215,7 +218,7 @@ class Searcher:
         allowed = self._allowed(docs, years)
         dense, lex = _NONE, _NONE
         if mode in ("hybrid", "dense"):
-            q = self.embedder.encode([dense_text or query])
+            q = self.embedder.encode([dense_text or query]) if query_vector is None else query_vector
             params = None
             if allowed is not None:  # search only the allowed vectors, not the global top 400
                 params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
