@@ -1094,3 +1094,12 @@ def test_beds_per_1k_names_beds_per_1000():
 
     from .conftest import CORPUS
     assert "千人床位数" in load_glossary(CORPUS / "glossary.tsv").expand_en("Shaoxing beds per 1k residents in 2025?")
+
+
+@pytest.mark.parametrize(("question", "value", "clause_id"), [
+    ("湖州2025年电子病历4级以上覆盖率？", "100%", "002/附件1/7"),  # a bare indicator asks its figure
+    ("湖州2023年县域内住院占比？", "90%", "002/附件1/1"),
+])
+def test_a_bare_indicator_asks_for_its_figure(assistant, question, value, clause_id):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.intent == "target" and (a.targets[0]["value"], a.targets[0]["clause_id"]) == (value, clause_id), a.answer
