@@ -1103,3 +1103,14 @@ def test_beds_per_1k_names_beds_per_1000():
 def test_a_bare_indicator_asks_for_its_figure(assistant, question, value, clause_id):
     a = _verified(assistant, assistant.ask(question))
     assert a.intent == "target" and (a.targets[0]["value"], a.targets[0]["clause_id"]) == (value, clause_id), a.answer
+
+
+@pytest.mark.parametrize(("question", "value", "clause_id"), [
+    ("绍兴产筛率要多少？", "90%", "004/三/（七）/23"),  # staff abbreviations of an indicator
+    ("湖州25年家医签约覆盖率？", "46%", "002/三/（一）/4"),
+    ("绍兴十四五，卫健数改综合指数目标？", "95%", "004/表2/17"),
+    ("Huzhou perf targets: 2024 cap on admin costs as % of hospital spending?", "8.40%", "002/附件3/13"),
+])
+def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
+    a = _verified(assistant, assistant.ask(question))
+    assert (a.targets[0]["value"], a.targets[0]["clause_id"]) == (value, clause_id), a.answer
