@@ -158,7 +158,8 @@ _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\bschedule\b|\brollout\b|\brow\b
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
-    r"(?:牵头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
+    r"(?:牵头|挑头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
+    r"哪(?:一)?(?:项|些)(?:任务|改革|工作)?[^，。？?]{0,24}?由.{2,12}?(?:牵头|挑头|负责|作为)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
     r"管(?:啥|什么|哪)|负责啥|承担(?:的是)?(?:哪|啥|什么)|(?:哪|什么)(?:项|些)任务(?:是)?由.{2,12}?(?:牵头|挑头|负责)|"
     r"\bwhat(?:'s| is) (?:the )?[\w&' -]{3,60}? doing\b|"
@@ -170,6 +171,11 @@ _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(
                    r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
                    r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
                    r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b|"
+                   # short forms: "clean hospital item: public security department's role?",
+                   # "what does X handle / own", "which bit is X's", 分到了哪些工作
+                   r"(?:'s|s') (?:role|part|job|task|share|remit|responsibilit(?:y|ies))\b|"
+                   r"\bwhat does .{3,80}? (?:handle|own|cover|take on|take responsibility for)\b|"
+                   r"\bwhich (?:bit|piece|part)s? (?:is|are|does|of)\b|分到(?:了)?(?:哪|什么|啥)|分工(?:是)?(?:什么|啥)|"
                    r"\bwhich (?:part|parts|bit|piece|aspect)s? of\b.{3,80}?\b(?:assigned|given|allotted|left) to\b", re.I)
 # Counties and districts of Huzhou and Shaoxing: the plans set city-wide figures, so a figure
 # asked for one of them must be written for it ("Zhuji's own county visit rate").

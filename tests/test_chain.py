@@ -1114,3 +1114,17 @@ def test_a_bare_indicator_asks_for_its_figure(assistant, question, value, clause
 def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
     a = _verified(assistant, assistant.ask(question))
     assert (a.targets[0]["value"], a.targets[0]["clause_id"]) == (value, clause_id), a.answer
+
+
+@pytest.mark.parametrize(("refused", "answered", "unit", "clause_id"), [
+    # "X's role?" in a note-style question is X's part in the task named
+    ("Provincial hospital plan, pay-system reform: the healthcare security administration's role?",
+     "Provincial hospital plan, pay-system reform: the finance department's role?", "省财政厅", "000/二/（五）/3"),
+    # "X挑头哪项 / 哪项任务…由X牵头" asks what X leads: a unit that leads nothing is refused
+    ("省公立医院方案里，省民政厅挑头哪项任务？", "哪项任务在湖州方案中由市医保局牵头？", "市医保局", "002/三/（二）/1"),
+])
+def test_a_units_part_in_short_forms(assistant, refused, answered, unit, clause_id):
+    no = assistant.ask(refused)
+    assert not no.found, no.answer
+    yes = _verified(assistant, assistant.ask(answered))
+    assert unit in yes.units and yes.citations[0].clause_id == clause_id, yes.answer
