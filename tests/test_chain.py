@@ -689,6 +689,10 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("县域医共体建设由哪几家单位实施？", "units"),
     ("依次列出负责县域医共体建设的单位。", "units"),
     ("County health alliances: which bodies bear responsibility, in listed order?", "units"),
+    # note-style figure questions: a count, a total, a minimum
+    ("Shaoxing 2025: total networked ambulances?", "target"),
+    ("Shaoxing 2025: negative-pressure ambulance count?", "target"),
+    ("Provincial resources plan: min weekly workdays for experts posted to county hospitals?", "target"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
