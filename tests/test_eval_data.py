@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -120,3 +121,19 @@ def test_paraphrases_reword_dev_items_only(path, splits, clauses_by_id):
         assert q["id"][-3:] in ("-pa", "-pb") and src is not None, q["id"]
         assert (q["kind"], q["gold"], q["clause_id"]) == (src["kind"], src["gold"], src["clause_id"]), q["id"]
         assert q["question"] not in held and q["question"] != src["question"], q["id"]
+
+
+def test_check_keeps_held_out_warnings_unread(tmp_path, splits, capsys):
+    # A warning names an item's clause and gold lead: for a held-out file only the count is
+    # printed, unless asked for in full.
+    from evals.check import main
+
+    item = next(dict(q) for q in splits["dev"] if q["kind"] == "lead_unit" and q["gold"]["lead_unit"] != "浙医一院")
+    item["gold"] = {"lead_unit": "浙医一院"}  # not the clause's parsed lead: a warning
+    for name in ("heldout", "other"):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    main([str(tmp_path / "heldout.jsonl"), str(tmp_path / "other.jsonl")])
+    out = capsys.readouterr().out
+    assert "heldout.jsonl: 1 items, 0 problems, 1 warnings" in out and out.count("浙医一院") == 1, out
+    main(["--show-heldout", str(tmp_path / "heldout.jsonl")])
+    assert "浙医一院" in capsys.readouterr().out
