@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             # A warning names the item's clause and gold: the held-out rules say not to read them
             # while changing the chain. A problem (a broken item) is named by its id only.
             warnings = []
-            problems = [p.split(" ", 1)[0] for p in problems]
+            problems = [" ".join(p.split(" ", 2)[:2]).rstrip(":") for p in problems]  # "#3 zh-ho9-lead_unit-02"
         print("".join([f"  problem {p}\n" for p in problems] + [f"  warning {w}\n" for w in warnings]), end="")
     return 1 if bad else 0
 

@@ -128,12 +128,13 @@ def test_check_keeps_held_out_warnings_unread(tmp_path, splits, capsys):
     # printed, unless asked for in full.
     from evals.check import main
 
-    item = next(dict(q) for q in splits["dev"] if q["kind"] == "lead_unit" and q["gold"]["lead_unit"] != "浙医一院")
-    item["gold"] = {"lead_unit": "浙医一院"}  # not the clause's parsed lead: a warning
+    item = next(dict(q) for q in splits["dev"] if q["kind"] == "lead_unit" and "省医保局" in q["evidence"]
+                and q["gold"]["lead_unit"] != "省医保局")
+    item["gold"] = {"lead_unit": "省医保局"}  # on the clause's list, not its parsed lead: a warning
     for name in ("heldout", "other"):
         (tmp_path / f"{name}.jsonl").write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
     main([str(tmp_path / "heldout.jsonl"), str(tmp_path / "other.jsonl")])
     out = capsys.readouterr().out
-    assert "heldout.jsonl: 1 items, 0 problems, 1 warnings" in out and out.count("浙医一院") == 1, out
+    assert "heldout.jsonl: 1 items, 0 problems, 1 warnings" in out and out.count("gold lead 省医保局") == 1, out
     main(["--show-heldout", str(tmp_path / "heldout.jsonl")])
-    assert "浙医一院" in capsys.readouterr().out
+    assert "gold lead 省医保局" in capsys.readouterr().out
