@@ -159,9 +159,9 @@ _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
     r"(?:牵头|挑头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"
-    r"哪(?:一)?(?:项|些)(?:任务|改革|工作)?[^，。？?]{0,24}?由.{2,12}?(?:牵头|挑头|负责|作为)|"
+    r"(?:哪|什么)(?:一)?(?:项|些)(?:任务|改革|工作)?[^，。？?]{0,24}?由.{2,12}?(?:牵头|挑头|负责|作为)|"
     r"是(?:哪|什么)[项些个条]?[^，。？?]{0,12}的(?:牵头|责任)单位|"
-    r"管(?:啥|什么|哪)|负责啥|承担(?:的是)?(?:哪|啥|什么)|(?:哪|什么)(?:项|些)任务(?:是)?由.{2,12}?(?:牵头|挑头|负责)|"
+    r"管(?:啥|什么|哪)|负责啥|承担(?:的是)?(?:哪|啥|什么)|"
     r"\bwhat(?:'s| is) (?:the )?[\w&' -]{3,60}? doing\b|"
     r"what (?:tasks|work|does)|which tasks?\b.{0,60}\b(?:lead|responsible|own)|"
     r"\bwhat (?:is|are) (?!(?:the )?(?:lead )?(?:unit|department|body|agency|bureau|office|authority|hospital)s?\b)"
@@ -612,7 +612,8 @@ class Assistant:
         is searched for on its own: the unit's words (大数据 in 市大数据局, "Organization
         Department") would find the clauses that list the unit, not the task named."""
         task = self._without(q, named)
-        found = self._retrieve({**state, "query": task}, vector=state.get("vector"))  # (its meaning: the same)
+        # (The dense side keeps the question's embedding: the unit's name moves it little.)
+        found = self._retrieve({**state, "query": task}, vector=state.get("vector"))
         slots = {**base["slots"], **{k: found[k] for k in ("terms", "canonical", "exact")}}
         hits = found["hits"]
         answer = self._units(task, [self.clauses[h.clause_id] for h in hits], {**base, "slots": slots}, hits)
