@@ -21,7 +21,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from .errors import RagError
-from .glossary import _american, _en_pattern, _en_phrases, _en_text, _zh_key
+from .glossary import _en_folded, _en_pattern, _en_phrases, _en_text, _zh_key
 from .model import Answer
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class Generator:
         """Glossary unit names in `text`, longest first; each as the canonical names it may mean.
         Unit-like names the glossary lacks come back as themselves (marked with a leading "?")."""
         found = []
-        for folded, english in ((_zh_key(text), False), (_american(_en_text(text)), True)):  # as names are
+        for folded, english in ((_zh_key(text), False), (_en_folded(text), True)):  # as names are
             taken = [False] * len(folded)
             for pattern, zhs, en in self._names:
                 for m in pattern.finditer(folded) if en == english else ():

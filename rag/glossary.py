@@ -58,6 +58,11 @@ def _american(text: str) -> str:
     return _BRITISH.sub(lambda m: _AMERICAN[m.group(0).lower()], text)
 
 
+def _en_folded(text: str) -> str:
+    """English text as names and questions are matched: NFKC-folded, American spelling."""
+    return _american(_en_text(text))
+
+
 def _zh_key(text: str) -> str:
     return _SPACES.sub("", _en_text(text)).lower()
 
@@ -90,7 +95,7 @@ def _en_pattern(phrase: str) -> re.Pattern[str]:
 def _en_phrases(entry: Entry) -> Iterator[str]:
     for name in (entry.en, *entry.en_aliases):
         for variant in (name, re.sub(r"\s*\([^)]*\)", "", name)):  # "index (CMI)" → "index"
-            if words := [w for w in re.split(r"[\s\-]+", _american(_en_text(variant))) if w]:
+            if words := [w for w in re.split(r"[\s\-]+", _en_folded(variant)) if w]:
                 yield " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
 
 
@@ -293,7 +298,7 @@ class Glossary:
     def without_names(self, text: str, zh_names: Iterable[str]) -> str:
         """`text` with every English name of these entries taken out: what an English question
         asks besides them ("what's the Organization Department doing in the digital reform")."""
-        text = _american(_en_text(text))
+        text = _en_folded(text)
         for zh in zh_names:
             phrases = {p for e in self._by_name.get(_zh_key(zh), ()) if e.zh == zh for p in _en_phrases(e)}
             for p in sorted(phrases, key=len, reverse=True):
@@ -330,7 +335,7 @@ class Glossary:
         Returns:
             Canonical zh names in order of first appearance, without duplicates.
         """
-        return _expand(_american(_en_text(question)), self._en_index, _en_pattern)
+        return _expand(_en_folded(question), self._en_index, _en_pattern)
 
     def expand_en_loose(self, question: str, share: float = LOOSE_SHARE,
                         exact: list[str] | None = None) -> list[str]:
@@ -345,7 +350,7 @@ class Glossary:
         Returns:
             Canonical zh names, best-covered first, without the names `expand_en` finds.
         """
-        text = _american(_en_text(question))
+        text = _en_folded(question)
         asked = _content_words(text)
         exact = set(_expand(text, self._en_index, _en_pattern) if exact is None else exact)
         # Words an exact name already explains ("national regional medical centres") do not make
