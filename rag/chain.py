@@ -170,13 +170,13 @@ _REVERSE = re.compile(
 _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
                    r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
                    r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
-                   r"'s (?:role|part|job) in\b|\bwhat does .{3,80}? do (?:in|for|on)\b|"
-                   # short forms: "clean hospital item: public security department's role?",
+                   r"\bwhat does .{3,80}? do (?:in|for|on)\b|"
+                   # "X's role (in T)?" ("clean hospital item: public security department's role?"),
                    # "what does X handle / own", "which bit is X's", 分到了哪些工作
                    r"(?:'s|s') (?:role|part|job|task|share|remit|responsibilit(?:y|ies))\b|"
                    r"\bwhat does .{3,80}? (?:handle|own|cover|take on|take responsibility for)\b|"
                    r"\bwhich (?:bit|piece|part)s? (?:is|are|does|of)\b|分到(?:了)?(?:哪|什么|啥)|分工(?:是)?(?:什么|啥)|"
-                   r"\bwhich (?:part|parts|bit|piece|aspect)s? of\b.{3,80}?\b(?:assigned|given|allotted|left) to\b", re.I)
+                   r"\bwhich aspects? of\b.{3,80}?\b(?:assigned|given|allotted|left) to\b", re.I)  # (part/bit/piece: above)
 # Counties and districts of Huzhou and Shaoxing: the plans set city-wide figures, so a figure
 # asked for one of them must be written for it ("Zhuji's own county visit rate").
 _SUBREGIONS = {"诸暨": r"诸暨|\bzhuji\b", "嵊州": r"嵊州|\bshengzhou\b", "新昌": r"新昌|\bxinchang\b",
@@ -559,9 +559,10 @@ class Assistant:
             return refuse()
         if q.intent in ("lead_unit", "units") and _REVERSE.search(q.text):
             named = self._named_units(q, unit_like=False)
-            if named and self._names_task_beside(q, base, named):
-                # "建20家省级中医特色医院那条，省人力社保厅负责什么": the unit's part in that task.
-                return self._role(q, named, state, base, refuse)
+            # "建20家省级中医特色医院那条，省人力社保厅负责什么": a task named besides the units (an
+            # indicator or term, not their own words: 医保 in 市医保局) asks the unit's part in it.
+            if named and self._named_things(task := self._without(q, named), base):
+                return self._role(q, task, named, state, base, refuse)
             if named:  # the first named unit that leads a task in the plans asked about
                 return next((a for u in named if (a := self._reverse(u, q, base))), None) or refuse()
             m = _UNIT_LIKE.search(q.text) or _EN_UNIT_LIKE.search(q.text)
@@ -573,7 +574,7 @@ class Assistant:
             return refuse(f"各规划均未提及“{'、'.join(gone)}”。" if q.language == "zh"
                           else f"No plan here mentions {', '.join(gone)}.")
         if _ROLE.search(q.text) and (named := self._named_units(q)):
-            return self._role(q, named, state, base, refuse)
+            return self._role(q, self._without(q, named), named, state, base, refuse)
         if q.intent in ("lead_unit", "units", "target"):
             found = (self._units(q, ranked, base, hits) if q.intent != "target"
                      else self._targets(q, ranked, hits, base))
@@ -605,13 +606,12 @@ class Assistant:
         return Answer(found=True, answer=A.general_answer(top, self.docs[top.doc], quote, q.language),
                       citations=(c,), **base)
 
-    def _role(self, q: Query, named: list[str], state: dict[str, Any], base: dict[str, Any],
+    def _role(self, q: Query, task: Query, named: list[str], state: dict[str, Any], base: dict[str, Any],
               refuse: Callable[[str], Answer]) -> Answer:
         """"What role does the public security department play in the DRG reform?": the task's
         unit list answers — unless the unit is not on it, which the plans then do not say. The task
-        is searched for on its own: the unit's words (大数据 in 市大数据局, "Organization
-        Department") would find the clauses that list the unit, not the task named."""
-        task = self._without(q, named)
+        is searched for on its own (`task`: the question without the units' names): their words
+        (大数据 in 市大数据局, "Organization Department") would find the clauses that list the unit."""
         # (The dense side keeps the question's embedding: the unit's name moves it little.)
         found = self._retrieve({**state, "query": task}, vector=state.get("vector"))
         slots = {**base["slots"], **{k: found[k] for k in ("terms", "canonical", "exact")}}
@@ -623,11 +623,6 @@ class Assistant:
                    if q.language == "en" else f"最相近任务的责任单位中没有{named[0]}。")
             return refuse(why)
         return answer or refuse("")
-
-    def _names_task_beside(self, q: Query, base: dict[str, Any], units: list[str]) -> bool:
-        """Besides the units, the question names a task (an indicator or term, not the units'
-        own words: 医保 in 市医保局), so "X负责什么" asks X's part in it, not all X leads."""
-        return bool(self._named_things(self._without(q, units), base))
 
     def _without(self, q: Query, units: Sequence[str]) -> Query:
         """The question with the units' names (Chinese, and English in an English question)
