@@ -879,6 +879,8 @@ class Assistant:
             if group and not clause.units:  # its only lead may be for another of its tasks
                 sentence = group[1].inline_leads[0][1]
                 said = set(self.searcher.tokenizer(sentence, fixed=True))
+                if "抓总" in sentence:  # 牵头抓总: in overall charge of all the clause is about
+                    said |= set(self.searcher.tokenizer(clause.title, fixed=True))
                 if (self.searcher.share(asked, said) < INLINE_SHARE * self.searcher.coverage(asked, clause.id)
                         and matched.get(clause.id, "\0") not in sentence):
                     continue  # (产前诊断中心, not 儿童区域医疗中心) — unless that very sentence matched best

@@ -131,15 +131,23 @@ def extract_inline_leads(text: str) -> list[tuple[str, str, str]]:
     ("依托高水平综合医院") are not leads.
     """
     leads: list[tuple[int, str, str, str]] = []
-    for m in re.finditer(r"牵头(?!医院|单位|抓总|的为)", text):
+    for m in re.finditer(r"牵头(?!医院|单位|的为)", text):
         before = re.sub(r"(?:发挥|负责|共同|分别)$", "", text[: m.start()])
-        cut = max(before.rfind(c) for c in "，。；：、“”（）\n")
-        name = before[cut + 1 :]
-        if 2 <= len(name) <= 20 and _UNIT_SUFFIX.search(name):
+        names: list[str] = []
+        while True:  # "市财政局、市卫生健康委发挥牵头抓总作用": every unit of the 、 list leads
+            cut = max(before.rfind(c) for c in "，。；：、“”（）\n")
+            name = before[cut + 1 :]
+            if not (2 <= len(name) <= 20 and _UNIT_SUFFIX.search(name)):
+                break
+            names.insert(0, name)
+            if cut < 0 or before[cut] != "、":
+                break
+            before = before[:cut]
+        if names:
             a, b = _sentence_around(text, m.start(), m.end())
             rest = text[m.end() : b]
             scope = re.split(r"[、，。；\d]", rest[1:], maxsplit=1)[0] if rest.startswith("的") else rest
-            leads.append((m.start(), name, text[a:b], scope))
+            leads += [(m.start(), name, text[a:b], scope) for name in names]
     for m in _HOST.finditer(text):
         names = [n for n in m.group(1).split("、") if not _GENERIC_HOST.search(n)]
         a, b = _sentence_around(text, m.start(), m.end())

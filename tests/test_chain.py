@@ -125,6 +125,17 @@ def test_inline_lead_picked_by_the_task_the_question_names(assistant):
         assert lead in a.citations[0].quote
 
 
+@pytest.mark.parametrize("question", [
+    "湖州方案由哪个部门牵头抓总？", "湖州示范项目统筹协调和监督指导由谁负责",
+    "Who takes overall charge of the Huzhou plan?",
+    "In Huzhou, which departments coordinate and supervise the project overall?"])
+def test_overall_charge_names_both_bureaus_in_listed_order(assistant, question):
+    # "市财政局、市卫生健康委发挥牵头抓总作用" (002/六/（二） 部门联动), not a task's 责任单位 list
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.lead_unit == "市财政局" and a.units == ("市财政局", "市卫生健康委")
+    assert a.citations[0].clause_id == "002/六/（二）" and "牵头抓总" in a.citations[0].quote
+
+
 @pytest.mark.parametrize("question, lead, clause", [
     # English words never occur in the lead's Chinese sentence; when that sentence is the one the
     # question matched best, it is the task asked about

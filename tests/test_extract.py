@@ -93,6 +93,14 @@ def test_inline_leads_by_host_and_by_charge_with_scope():
     assert leads[2][2] == leads[3][2]  # two hospitals charged with one task share its scope
 
 
+def test_every_unit_of_a_listed_overall_lead():
+    # 002/六/（二） 部门联动: both bureaus lead overall; neither is a "lead hospital" noun
+    text = "市财政局、市卫生健康委发挥牵头抓总作用，加强统筹协调和监督指导。推动县域医共体牵头医院提标扩能。"
+    leads = extract_inline_leads(text)
+    assert [u for u, *_ in leads] == ["市财政局", "市卫生健康委"]
+    assert leads[0][1:] == leads[1][1:] and leads[0][1].startswith("市财政局、")
+
+
 def test_lead_before_item_scope_stops_at_the_next_item():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
     assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
