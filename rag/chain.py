@@ -795,6 +795,10 @@ class Assistant:
         j = next((j for j, c in enumerate(clauses) if near and near in c), -1)
         if j > 0 and clauses[j - 1].endswith("的"):
             near = f"{clauses[j - 1]} {near}"
+        elif j > 0 and clauses[j].startswith("其中") and (whole := next(
+                (o for o in self.clauses[t.clause_id].targets
+                 if o.evidence == t.evidence and o.value in clauses[j - 1]), None)):
+            near = f"{whole.indicator} {near}"  # "入网救护车达到169辆，其中负压救护车49辆": a part of 入网救护车
         return near.replace(t.value, " ")
 
     def _words(self, text: str, fixed: bool = False) -> frozenset[str]:

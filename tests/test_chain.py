@@ -288,6 +288,17 @@ def test_a_condition_ending_in_的_belongs_to_the_figure_after_it(assistant):
     assert a.intent == "target" and a.targets[0]["value"] == "1年", a.answer
 
 
+@pytest.mark.parametrize("question, number", [
+    ("入网救护车里负压车要几辆", "49"), ("绍兴负压救护车多少辆", "49"),
+    ("绍兴入网救护车要达到多少辆", "169"), ("How many networked ambulances will Shaoxing have by 2025?", "169")])
+def test_a_part_after_其中_carries_its_whole(assistant, question, number):
+    # "入网救护车达到169辆，其中负压救护车49辆": the 49 are networked ambulances too, so
+    # "X里Y" (Y among X) asks the part; X alone asks the whole
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and [t["number"] for t in a.targets][:1] == [number]
+    assert a.citations[0].clause_id == "004/三/（一）/专栏1"
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
