@@ -733,6 +733,13 @@ class Assistant:
         return any(self._indicator_tokens(f) <= context
                    or (share and f.endswith("占比") and self._indicator_tokens(f[:-2]) <= context) for f in forms)
 
+    def _inside_named(self, t: Target, indicators: Sequence[str], written: Sequence[str]) -> bool:
+        """The target is of another glossary indicator than those named, and its indicator's words
+        are all within one of the names the question writes (家庭医生签约覆盖率 in 重点人群家庭医生签约覆盖率)."""
+        own = self.glossary.canonical_zh(t.indicator)
+        return bool(own) and own not in indicators and any(
+            self._indicator_tokens(t.indicator) <= self._indicator_tokens(f) for f in written)
+
     def _query_tokens(self, q: Query, terms: Sequence[str]) -> list[str]:
         """The question's search words: its topic and the glossary terms it expanded to."""
         tok = self.searcher.tokenizer
@@ -1089,6 +1096,12 @@ class Assistant:
             # does not answer it, however many other words the two share.
             scored = [x for x in scored if any(self._measures(x[1], x[2], i, wants_count) for i in indicators)]
             base["slots"]["other_indicator"] = not scored
+            # A figure of another glossary indicator whose words are all inside the name the question
+            # writes does not answer it when that name's own figure is there ("重点人群家庭医生签约覆盖率":
+            # the 95% 重点人群签约率, not the 46% 家庭医生签约覆盖率 beside it).
+            written = [f for i in indicators for f in self._zh_forms.get(i, (i,)) if f in q.text]
+            if written and any(self.glossary.canonical_zh(t.indicator) in indicators for _, t, _ in scored):
+                scored = [x for x in scored if not self._inside_named(x[1], indicators, written)]
         if not scored:
             return None
         scored.sort(key=lambda x: -x[0])

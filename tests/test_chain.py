@@ -299,6 +299,15 @@ def test_a_part_after_其中_carries_its_whole(assistant, question, number):
     assert a.citations[0].clause_id == "004/三/（一）/专栏1"
 
 
+@pytest.mark.parametrize("question, value", [
+    ("湖州重点人群家庭医生签约覆盖率要达到多少", "95%"), ("湖州家庭医生签约覆盖率目标", "46%"),
+    ("湖州区县三级公立医院占比目标？", "40%")])  # a tier the named name lacks still picks its own figure
+def test_a_figure_whose_name_sits_inside_the_one_asked_does_not_answer_it(assistant, question, value):
+    # "全市家庭医生签约覆盖率达46%以上，重点人群签约率达到95%": 重点人群家庭医生签约覆盖率 is the 95%
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"].endswith(value), a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
