@@ -863,6 +863,13 @@ def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
     assert not a.found and "The provincial education department is not among" in a.answer, a.answer
     b = assistant.ask("省公立医院方案里，省教育厅在医疗服务价格改革中负责哪一块？")
     assert not b.found and "省教育厅" in b.answer, b.answer  # not 省公立医院 (the plan's name)
+    # "what does X have to deliver / do under T": 省财政厅 is on 000/二/（一）/2's list, not on 医疗质量
+    c = assistant.ask("What does the Provincial Department of Finance have to deliver under the provincial "
+                      "hospital plan's medical quality and safety management item?")
+    assert not c.found and "省财政厅" in c.answer, c.answer
+    d = _verified(assistant, assistant.ask("What does the Provincial Department of Finance have to do under the "
+                                           "provincial hospital plan's regional medical centre item?"))
+    assert d.found and d.citations[0].clause_id == "000/二/（一）/2" and "省财政厅" in d.units, d.answer
 
 
 def test_with_no_year_asked_a_review_tables_goal_is_not_the_plans(assistant):
