@@ -33,7 +33,7 @@ class Entry(NamedTuple):
 
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_SPACES = re.compile(r"\s+")
+_LOOSE_SPACES = re.compile(r"(?<![A-Za-z0-9])\s+|\s+(?![A-Za-z0-9])")
 _WORDS = re.compile(r"[A-Za-z0-9']+")
 
 
@@ -64,7 +64,9 @@ def _en_folded(text: str) -> str:
 
 
 def _zh_key(text: str) -> str:
-    return _SPACES.sub("", _en_text(text)).lower()
+    # Spaces go, except between two Latin letters or digits: "TCM innovation" must not read "tcminnovation"
+    # (where the alias CMI would match), and "ICU beds" keeps ICU a word of its own.
+    return _LOOSE_SPACES.sub("", _en_text(text)).lower()
 
 
 def _word_parts(word: str) -> tuple[str, str]:
@@ -81,7 +83,11 @@ def _word_parts(word: str) -> tuple[str, str]:
 
 @cache
 def _zh_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(re.escape(name))
+    # A name that starts or ends in a Latin letter or digit (CMI, AI, ICU床位, 5G) is not part of
+    # a longer Latin word: "AI" is not in "training", nor "ICU" in "particular".
+    head = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", name) else ""
+    tail = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", name) else ""
+    return re.compile(f"{head}{re.escape(name)}{tail}")
 
 
 @cache

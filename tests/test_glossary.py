@@ -257,6 +257,19 @@ def test_expand_zh_aliases(glossary):
     assert glossary.expand_zh_aliases("今天天气怎么样") == []
 
 
+@pytest.mark.parametrize("question, things", [
+    ("What emergency response time is Huzhou aiming for by 2025?", []),  # "AI" is not in "aiming"
+    ("Who leads high-level health talent training in the provincial plan?", []),
+    ("What cap does the plan put on antibiotic use intensity in particular?", []),  # nor "ICU" in "particular"
+    ("Provincial resources plan: number of disciplines in the national top 3?", []),  # nor "P3" in "top 3"
+    ("Huzhou TCM item: what does the culture bureau do?", []),  # nor "CMI" across "TCM item"
+    ("What ICU bed share is set for county hospitals?", ["重症医学"]),
+    ("AI辅助诊断覆盖率", ["人工智能"]), ("三级医院CMI目标", ["三级医院", "病例组合指数", "目标"]),
+])
+def test_latin_letter_aliases_match_whole_words_only(glossary, question, things):
+    assert glossary.things_in(question) == things
+
+
 def test_terms_filter_by_kind(glossary):
     plans = list(glossary.terms("plan"))
     assert {p.zh for p in plans} >= {"绍兴市卫生健康事业发展“十四五”规划"}
