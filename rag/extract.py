@@ -278,9 +278,15 @@ def extract_targets(
                 # list that a build verb opened is how many of the things named after it.
                 enumerated = bool(unit) and sub[: m.start()].endswith("等") and bool(
                     _LIST_BUILD.search(sub[: m.start()]))
+                # "建设市级名中医工作室7个", "建成…救治中心14家、…门诊各20家": a build verb, the
+                # thing built, then how many, closing the phrase.
+                closes = re.match(r"(?:[、，；。和及]|$)", sub[m.end() :])
+                named = bool(unit) and bool(_COUNT_UNIT.search(unit)) and bool(closes) and bool(
+                    _NAMED_COUNT.fullmatch(sub[seg_start : m.start()])
+                    or (prev_counted and _NAMED_NEXT.fullmatch(sub[seg_start : m.start()])))
                 counted = unit and (
                     _BUILD_VERB.search(re.sub(r"(?:累计|共|再|各|动态)$", "", sub[: m.start()]))
-                    or listed or leading or enumerated or _PER_CAPITA.search(sub[: m.start()]))
+                    or listed or leading or enumerated or named or _PER_CAPITA.search(sub[: m.start()]))
                 prev_counted = bool(counted)
                 if not (pre or post or verb) and unit not in ("%", "‰") and not counted and not part_of:
                     continue  # "…救护车达到169辆，其中负压救护车49辆": a part of a goal is one too
@@ -341,6 +347,10 @@ def extract_targets(
     return targets
 
 
+_COUNT_UNIT = re.compile(r"(?:个|家|名|人|项|支|所|张|辆|台|座|条|位)$")
+_THING = r"[^，。；、\d（）()]{2,24}?各?"  # what is built: no figure, no list mark, no aside
+_NAMED_COUNT = re.compile(rf"[，；]?(?:[^，。；、\d]{{0,6}}?){_BUILD_VERB.pattern[:-1]}{_THING}")
+_NAMED_NEXT = re.compile(rf"[、和及]{_THING}")  # the next item of the same list
 _STRIVE = re.compile(r"(?:全省|全市|各地)?(?:力争|争取|确保|努力|力求|推动|推进)+")  # no indicator yet
 _LIST_BUILD = re.compile(rf"{_BUILD_VERB.pattern[:-1]}|发展")  # a build verb anywhere before a list
 _LIST_VERB = re.compile(

@@ -101,6 +101,19 @@ def test_every_unit_of_a_listed_overall_lead():
     assert leads[0][1:] == leads[1][1:] and leads[0][1].startswith("市财政局、")
 
 
+def test_a_count_closing_what_a_build_verb_builds_is_a_target():
+    # 002/附件2 year cells and running text: verb, the thing, then how many
+    ts = extract_targets("加快中医药传承创新，建设市级名中医工作室7个，加快名老中医师带徒学术继承人培养。",
+                         "x", "002", "2023", yearly_plan=True)
+    assert [(t.indicator, t.value, t.year) for t in ts] == [("建设市级名中医工作室", "7个", "2023")]
+    ts = extract_targets("建成危重孕产妇和新生儿救治中心14家、五星级孕产和儿童保健门诊各20家、医防护儿童健康管理中心17家。",
+                         "x", "002", "2023", yearly_plan=True)
+    assert [t.value for t in ts] == ["14家", "20家", "17家"]  # the list's next items count too
+    assert ts[2].indicator == "医防护儿童健康管理中心"
+    # a count that is not what a verb builds is not a goal
+    assert extract_targets("聚焦山区26县和6个海岛县，深化医疗卫生“山海”提升工程。", "x", "001", "2027") == []
+
+
 def test_lead_before_item_scope_stops_at_the_next_item():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
     assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
