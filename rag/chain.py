@@ -94,6 +94,11 @@ _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|�
 _DAY = re.compile(r"几月|哪个月|哪一天|几号|\bwhich month\b|\bwhat month\b|\bwhat date\b|\bwhich day\b", re.I)
 # A question that asks for a percentage is not answered by a count or a level.
 _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比|百分点|覆盖率|占比", re.I)
+# A question that asks how long or how fast is answered by a span of time.
+_DURATION = re.compile(r"多快|多久|多长时间|几分钟|几小时|多少分钟|多少小时|\bhow (?:quickly|fast|soon|long)\b|"
+                       r"\bhow many (?:minutes|hours)\b|\bwithin how\b", re.I)
+_TIME_UNITS = ("分钟", "小时", "天", "年")
+_AMOUNT = re.compile(r"(?:量|数量|总数|人数|次数|个数)$")  # a unitless figure of these is a count
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
@@ -771,8 +776,10 @@ class Assistant:
 
     @staticmethod
     def _is_count(t: Target) -> bool:
-        """A value that answers "how many": 10家, 6.07张, 200人 — not 45%, 5级 or 1.05."""
-        return bool(t.unit) and t.unit[-1] in _COUNT_UNITS
+        """A value that answers "how many": 10家, 6.07张, 200人, 日均结算量1000 — not 45%, 5级 or 1.05."""
+        if not t.unit:
+            return t.number.isdigit() and bool(_AMOUNT.search(t.indicator))
+        return t.unit[-1] in _COUNT_UNITS
 
     def _target_context(self, t: Target, counting: bool = False) -> frozenset[str]:
         """Words that say what a target measures: its indicator plus the phrase around the value
@@ -1091,6 +1098,8 @@ class Assistant:
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
+        elif _DURATION.search(q.text) and any(t.unit in _TIME_UNITS for _, t, _ in scored):
+            scored = [x for x in scored if x[1].unit in _TIME_UNITS]  # "how quickly": 10分钟, not 5个 stations
         indicators = self._named_indicators(q, canonical)
         if indicators and scored:
             # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)

@@ -308,6 +308,28 @@ def test_a_figure_whose_name_sits_inside_the_one_asked_does_not_answer_it(assist
     assert a.found and a.targets[0]["value"].endswith(value), a.answer
 
 
+@pytest.mark.parametrize("question, value, year, clause", [
+    ("湖州2024年新增几个省级中医药重点专科？", "4个", "2024", "002/附件2/13"),
+    ("湖州2023年要建成几家危重孕产妇和新生儿救治中心？", "14家", "2023", "002/附件2/3"),
+    ("How many provincial and city TCM innovation teams do the modernisation opinions plan to build?",
+     "100个", "2027", "001/二/（七）/1"),
+])
+def test_a_count_of_what_a_task_builds_is_answered(assistant, question, value, year, clause):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and (a.targets[0]["value"], a.targets[0]["year"]) == (value, year), a.answer
+    assert a.citations[0].clause_id == clause
+
+
+def test_how_fast_asks_a_time_and_a_unitless_amount_is_a_count(assistant):
+    # 002/附件2/7's 2025 cell adds 5 first-aid stations; the response time is 10 minutes
+    a = _verified(assistant, assistant.ask("By 2025, how quickly should Huzhou's emergency services respond?"))
+    assert a.targets[0]["value"] == "10分钟", a.answer
+    # "日均结算量超过1000" answers "what daily settlement count", however many 个 are near
+    b = _verified(assistant, assistant.ask("Huzhou mobile medical-insurance payment: secondary public hospitals above "
+                                           "what daily settlement count must switch it on by end-2023?"))
+    assert b.targets[0]["number"] == "1000", b.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
