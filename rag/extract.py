@@ -261,6 +261,8 @@ def extract_targets(
                     continue  # "实现5G院前急救": a name, not a figure
                 if unit == "人" and sub[m.end() :].startswith("口"):
                     continue  # "1000人口以上行政村": a population, part of the indicator
+                if unit == "岁" and re.match(r"[\u4e00-\u9fff]", sub[m.end() :]):
+                    continue  # "完善3岁以下婴幼儿照护服务": an age group, part of what is named
                 last_end = m.end()
                 if re.match(r"(?:年|月|日|号|〕|\))", sub[m.end() :]) or re.match(
                     r"20\d\d$", num

@@ -114,6 +114,14 @@ def test_a_count_closing_what_a_build_verb_builds_is_a_target():
     assert extract_targets("聚焦山区26县和6个海岛县，深化医疗卫生“山海”提升工程。", "x", "001", "2027") == []
 
 
+def test_an_age_group_is_not_a_target():
+    ts = extract_targets("完善3岁以下婴幼儿照护服务政策，乡镇（街道）3岁以下婴幼儿照护服务机构覆盖率达到50%以上。",
+                         "x", "004", "2025")
+    assert [(t.indicator, t.value) for t in ts] == [("乡镇（街道）3岁以下婴幼儿照护服务机构覆盖率", "50%")]
+    (t,) = extract_targets("人均期望寿命达到83岁以上。", "x", "004", "2025")
+    assert t.value == "83岁"  # an age the sentence ends on is the goal
+
+
 def test_lead_before_item_scope_stops_at_the_next_item():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
     assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
