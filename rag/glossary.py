@@ -13,6 +13,9 @@ from typing import NamedTuple
 from .errors import CorpusError
 
 KINDS = ("unit", "indicator", "term", "region", "plan")
+# A "label" row only names in English what a target the parser reads measures (its indicator as
+# extracted, which may be a phrase no glossary name covers): it is shown, never matched.
+LABEL = "label"
 HEADER = ("kind", "zh", "en", "zh_aliases", "en_aliases")
 COLLOQUIAL = "~"
 LOOSE_SHARE = 0.8  # of a name's content words (rarity-weighted) an English paraphrase must say  # zh alias prefix: a name staff use that the plans never write out
@@ -233,6 +236,7 @@ class Glossary:
     """Lookups over glossary entries: English names, canonical Chinese names, query expansion."""
 
     entries: tuple[Entry, ...]
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # target indicator → English
     _by_name: dict[str, tuple[Entry, ...]] = field(init=False, repr=False, compare=False)
     _en_index: _Index = field(init=False, repr=False, compare=False)
     _zh_index: _Index = field(init=False, repr=False, compare=False)
@@ -320,7 +324,7 @@ class Glossary:
             The English name, or None when the glossary does not know the name.
         """
         found = self._by_name.get(_zh_key(zh))
-        return found[0].en if found else None
+        return found[0].en if found else self.labels.get(zh)
 
     def canonical_zh(self, text: str) -> str | None:
         """Canonical Chinese name for a name or alias, the first in file order if shared.
@@ -432,8 +436,10 @@ def _parse_row(raw: str, where: str, line: int) -> Entry:
     if len(cells) != len(HEADER):
         raise CorpusError(f"{where}: expected 5 tab-separated columns, found {len(cells)}")
     kind, zh, en, *alias_cells = cells
-    if kind not in KINDS:
-        raise CorpusError(f"{where}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    if kind not in (*KINDS, LABEL):
+        raise CorpusError(f"{where}: unknown kind {kind!r}; use one of {', '.join((*KINDS, LABEL))}")
+    if kind == LABEL and any(alias_cells):
+        raise CorpusError(f"{where}: a label has no aliases; it is shown, never matched")
     if not zh or not en:
         raise CorpusError(f"{where}: empty {'en' if zh else 'zh'} column; both are required")
     zh_al, en_al = (tuple(a.strip() for a in c.split("|")) if c else () for c in alias_cells)
@@ -466,4 +472,5 @@ def load_glossary(path: str | Path) -> Glossary:
             if first := entries.get((row.kind, row.zh)):
                 raise CorpusError(f"{path}:{no}: duplicate {row.zh!r}, first on line {first.line}")
             entries[row.kind, row.zh] = row
-    return Glossary(tuple(entries.values()))
+    labels = {e.zh: e.en for e in entries.values() if e.kind == LABEL}
+    return Glossary(tuple(e for e in entries.values() if e.kind != LABEL), labels)

@@ -402,3 +402,30 @@ def test_indicators_a_question_writes_by_any_name_brackets_folded(glossary):
     assert glossary.indicators_in("湖州三级公立医院日间手术占比是多少？") == ["日间手术比例"]
     assert glossary.indicators_in("日间手术比例由哪个单位牵头？") == ["日间手术比例"]  # the canonical name too
     assert glossary.indicators_in("哪个单位牵头？") == []
+
+
+# --- labels: English names for what the parser's targets measure ------------------------------
+
+def test_every_target_the_parser_reads_has_an_english_name(glossary, clauses):
+    # English answers name the indicator in English with the Chinese beside it (issue 4)
+    missing = sorted({t.indicator for c in clauses.values() for t in c.targets if not glossary.en(t.indicator)})
+    assert missing == [], f"add glossary 'label' rows for: {missing[:10]}"
+
+
+def test_every_label_names_a_target_the_parser_reads(glossary, clauses):
+    read = {t.indicator for c in clauses.values() for t in c.targets}
+    assert glossary.labels and set(glossary.labels) <= read, sorted(set(glossary.labels) - read)[:10]
+
+
+def test_labels_are_shown_never_matched(glossary):
+    assert glossary.en("新增乡镇急救站点") == "new township emergency stations"
+    assert "新增乡镇急救站点" not in glossary.expand_en("new township emergency stations in Huzhou")
+    assert "新增乡镇急救站点" not in glossary.things_in("湖州新增乡镇急救站点几个")
+    assert all(e.kind in KINDS for e in glossary.entries)
+
+
+def test_a_label_with_aliases_is_refused(tmp_path):
+    path = tmp_path / "g.tsv"
+    path.write_text("\t".join(HEADER) + "\nlabel\t新增站点\tnew stations\t站点\t\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="a label has no aliases"):
+        load_glossary(path)
