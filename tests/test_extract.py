@@ -122,6 +122,15 @@ def test_an_age_group_is_not_a_target():
     assert t.value == "83岁"  # an age the sentence ends on is the goal
 
 
+def test_at_least_is_a_comparator_and_names_what_follows():
+    ts = extract_targets("推进市级安宁疗护培训基地建设，各区、县（市）至少建有2个安宁疗护病区，"
+                         "每个设区市设置至少1家二级以上康复医院。", "x", "004", "2025")
+    assert [(t.indicator, t.comparator, t.value) for t in ts] == [
+        ("各区、县（市）安宁疗护病区", "至少", "2个"), ("每个设区市设置二级以上康复医院", "至少", "1家")]
+    # "至少负责1个山区海岛县": a hospital's share of the work, not a figure to reach
+    assert extract_targets("综合实力较强的省级三甲医院至少负责1个山区海岛县下沉工作。", "x", "003", "2025") == []
+
+
 def test_lead_before_item_scope_stops_at_the_next_item():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
     assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
