@@ -106,7 +106,7 @@ _QUALIFIERS = (
     {"national": re.compile(r"全国(?!第|前|排名|领先|一流)|国家级|\bnational[- ]level\b|\bnationally\b", re.I),
      "province": re.compile(r"省级|省市|省属|省、市|\bprovincial[- ]level\b|\bprovince[- ]level\b|\bprovincial-(?:run|owned)?", re.I),
      "city": re.compile(r"(?<!省)市级|市属|设区市|省市|省、市|\bcity[- ](?:level|run|owned)\b|\bmunicipal\b|\bprefecture", re.I),
-     "county": re.compile(r"县级|区县|县域|县医院|县[（(]?市、?区|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
+     "county": re.compile(r"县级|区县|区、县|县域|县医院|县[（(]?市、?区|县[（(]市[）)]|\bcount(?:y|ies)\b|\bdistricts?\b", re.I), "township": re.compile(r"乡镇|\btownships?\b", re.I),
      "village": re.compile(r"(?<![农乡城])村(?!镇)|\bvillages?\b", re.I)},
     {"public": re.compile(r"公立|(?<!non-)\bpublic\b", re.I),
      "private": re.compile(r"民营|社会办|\bprivate(?:ly)?\b|\bnon-public\b|\bsocially[- ]run\b", re.I)},

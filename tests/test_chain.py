@@ -330,6 +330,15 @@ def test_how_fast_asks_a_time_and_a_unitless_amount_is_a_count(assistant):
     assert b.targets[0]["number"] == "1000", b.answer
 
 
+@pytest.mark.parametrize("question", ["绍兴每个区县至少要建几个安宁疗护病区？",
+                                      "How many palliative care wards must each district and county in Shaoxing have at least?"])
+def test_district_and_county_written_区县市_is_the_county_tier(assistant, question):
+    # "推进市级安宁疗护培训基地建设，各区、县（市）至少建有2个安宁疗护病区": 各区、县（市） names the
+    # county tier itself, so it does not take the sentence's 市级
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and (a.targets[0]["comparator"], a.targets[0]["value"]) == ("至少", "2个"), a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
