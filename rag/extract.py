@@ -390,7 +390,8 @@ def _shared_noun(targets: list[Target], first: int, chained: list[int]) -> None:
     cut = min((last.find(c) for c in ends if 0 < last.find(c) < 5), default=-1)
     noun = last[cut + 1 :] if len(ends) == 1 and cut > 0 else ""
     for i in items[:-1] if len(noun) >= 2 else ():
-        if len(targets[i].indicator) <= 5 and not targets[i].indicator.endswith(noun):
+        core = re.sub(rf"^{_BUILD_VERB.pattern[:-1]}+", "", targets[i].indicator)  # "培育建设国家级": 国家级
+        if len(core) <= 5 and not targets[i].indicator.endswith(noun):
             targets[i] = replace(targets[i], indicator=targets[i].indicator + noun)
 
 

@@ -239,8 +239,11 @@ def _table_clauses(doc: Doc, found: _tables.Tables) -> list[Clause]:
             Clause(doc.id, task.row_id, (label, task.task), task.task, collapse_spaces(task.raw),
                    kind="task_row", units=task.bodies, task=task,
                    inline_leads=tuple(extract_inline_leads(task.content)),
-                   targets=tuple(t for year, cell in task.plans
-                                 for t in extract_targets(cell, task.row_id, doc.id, year, yearly_plan=True)))
+                   # The task's own goals for the whole period ("三年内培养学科带头人100名"), then each
+                   # year's cell.
+                   targets=(*extract_targets(task.content, task.row_id, doc.id, _horizon(doc)),
+                            *(t for year, cell in task.plans
+                              for t in extract_targets(cell, task.row_id, doc.id, year, yearly_plan=True))))
         )
     for cid, title, text in found.extra:
         path = tuple(cid.split("/")[1:])

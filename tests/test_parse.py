@@ -101,6 +101,17 @@ def test_002_project_one(clauses):
     assert ("三级公立医院病例组合指数（CMI值）", "达到", "1.1", "2025") in _targets(c)
 
 
+def test_002_task_rows_state_their_goals_for_the_whole_period(clauses):
+    # 附件2's 主要内容 column states the task's goal for 2023-2025; each year's column its own
+    row = clauses["002/附件2/4"]
+    period = [(t.indicator, t.value, t.year, t.year_note) for t in row.targets if t.year_note]
+    assert period == [("建成省市级重点实验室", "8个", "2025", "plan horizon"),
+                      ("三年内培养学科带头人", "100名", "2025", "plan horizon")]
+    assert ("建成省级重点实验室", "1个", "2025") in [(t.indicator, t.value, t.year) for t in row.targets]
+    # "培育建设1个以上（包括1个，下同）国家级、3个省级…临床重点专科": the list's noun is every item's
+    assert clauses["002/附件2/5"].targets[0].indicator == "培育建设国家级临床重点专科"
+
+
 def test_002_goal_blocks_and_from_to_target(clauses):
     assert clauses["002/三/（一）/主要目标"].title == "主要目标"
     assert clauses["002/三/（二）/2"].lead_unit == "市医保局"
