@@ -97,6 +97,7 @@ _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bcoverage\b|百分之|百分比
 # A question that asks how long or how fast is answered by a span of time.
 _DURATION = re.compile(r"多快|多久|多长时间|几分钟|几小时|多少分钟|多少小时|\bhow (?:quickly|fast|soon|long)\b|"
                        r"\bhow many (?:minutes|hours)\b|\bwithin how\b", re.I)
+_DAYS = re.compile(r"\bhow many (?:days|minutes|hours)\b", re.I)  # a span asked as "how many": not a count of things
 _TIME_UNITS = ("分钟", "小时", "天", "年")
 _AMOUNT = re.compile(r"(?:量|数量|总数|人数|次数|个数)$")  # a unitless figure of these is a count
 _YEARISH = re.compile(r"(?:19|20)\d\d")
@@ -775,6 +776,14 @@ class Assistant:
         return tuple(own or inherited for own, inherited in zip(_tiers(phrase), _tiers(subject), strict=True))
 
     @staticmethod
+    def _in_days(t: Target) -> bool:
+        """A figure given in days, hours or minutes: by its unit ("10分钟"), by what follows it
+        ("不少于4个工作日"), or by its indicator ("平均住院日")."""
+        after = t.evidence[t.evidence.find(t.value) + len(t.value):] if t.value in t.evidence else ""
+        return (t.unit in _TIME_UNITS[:3] or bool(re.match(r"(?:以上|以下|以内|左右)?(?:个)?(?:工作日|天|日)", after))
+                or bool(re.search(r"(?:日|天数)(?:[（(][^）)]*[）)])?$", t.indicator)))
+
+    @staticmethod
     def _is_count(t: Target) -> bool:
         """A value that answers "how many": 10家, 6.07张, 200人, 日均结算量1000 — not 45%, 5级 or 1.05."""
         if not t.unit:
@@ -1092,7 +1101,9 @@ class Assistant:
             base["slots"]["other_party"] = base["slots"].get("other_party") or not scored
         if _MONEY.search(q.text):
             scored = [x for x in scored if "元" in x[1].unit]
-        if wants_count and any(self._is_count(t) for _, t, _ in scored):
+        if _DAYS.search(q.text) and any(self._in_days(t) for _, t, _ in scored):
+            scored = [x for x in scored if self._in_days(x[1])]  # "how many days": 平均住院日, 4个工作日
+        elif wants_count and not _DAYS.search(q.text) and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
             if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base

@@ -339,6 +339,18 @@ def test_district_and_county_written_区县市_is_the_county_tier(assistant, que
     assert a.found and (a.targets[0]["comparator"], a.targets[0]["value"]) == ("至少", "2个"), a.answer
 
 
+@pytest.mark.parametrize("question, number", [
+    ("湖州示范项目三年内要培养多少名学科带头人？", "100"),
+    ("Huzhou performance targets: how many days should average inpatient stay at tertiary public hospitals "
+     "be cut to by 2025?", "6.50"),  # a span asked as "how many": not the count of 100 leaders
+    ("How many days a week at minimum must experts sent down to county hospitals work there under the "
+     "provincial resources plan?", "4"),  # "不少于4个工作日"
+])
+def test_a_tasks_period_goal_and_how_many_days(assistant, question, number):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["number"] == number, a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
