@@ -172,7 +172,7 @@ _UNITS = (
 )
 _PRE_CMP = r"不低于|不高于|不少于|不多于|不超过|超过|高于|低于|少于|多于|至少|≥|≤|>|<|约"
 _VERB = r"达到|达|提高到|提升到|提升至|提高至|降低到|降至|下降到|下降至|控制在|稳定在|维持在|保持在|增加到|增长到|突破|实现"
-_POST_CMP = r"以上|以下|左右|以内"
+_POST_CMP = r"及以上|及以下|以上|以下|左右|以内"
 _TARGET = re.compile(
     rf"(?P<pre>{_PRE_CMP})?(?P<verb>{_VERB})?(?P<pre2>{_PRE_CMP})?"
     r"(?:(?<=至少)(?:建成|建有|设置|配备|拥有|建设|培育))?\s*"  # "至少建有2个安宁疗护病区"
@@ -319,7 +319,8 @@ def extract_targets(
                     elif after and enumerated:
                         indicator = prev_after = after  # the list's items are in the context
                     elif after and (len(indicator) < 2 or _BUILD_VERB.search(indicator)
-                                    or (pre == "至少" and after not in indicator)):
+                                    or (pre == "至少" and after not in indicator)
+                                    or re.search(r"(?:设置|建立|配置|配备)$", indicator)):
                         # "各区、县（市）至少建有2个安宁疗护病区": what there must be at least 2 of follows
                         # "建设20家左右省级中医特色医院": the thing counted follows the number
                         indicator = f"{indicator}{after}" if indicator else after

@@ -131,6 +131,12 @@ def test_at_least_is_a_comparator_and_names_what_follows():
     assert extract_targets("综合实力较强的省级三甲医院至少负责1个山区海岛县下沉工作。", "x", "003", "2025") == []
 
 
+def test_and_above_after_a_count_and_the_thing_set_up_after_it():
+    (t,) = extract_targets("健全院前医疗急救网络，建制乡镇设置1个及以上急救站（点），全面建成覆盖城乡的急救网络。",
+                           "x", "002", "2025")
+    assert (t.indicator, t.comparator, t.value) == ("建制乡镇设置急救站", "及以上", "1个")
+
+
 def test_lead_before_item_scope_stops_at_the_next_item():
     text = "省中医院牵头的胃癌、省立同德医院牵头的重度抑郁症、省新华医院牵头的系统性红斑狼疮3个项目获批。"
     assert [scope for *_, scope in extract_inline_leads(text)] == ["胃癌", "重度抑郁症", "系统性红斑狼疮"]
