@@ -807,8 +807,11 @@ class Assistant:
         """The phrase around a target's value, without the value; see `_target_context`. A
         condition ending in 的 before it belongs to it ("派出人员担任科室主任的，连续工作不少于1年")."""
         def part(pattern: str) -> str:  # the piece of the evidence that holds the value
-            pieces = re.split(pattern, t.evidence)
-            return next((p for p in pieces if t.value in p or (t.number and t.number in p)), "")
+            pieces = [p for p in re.split(pattern, t.evidence) if t.value in p or (t.number and t.number in p)]
+            # Two pieces with the same value ("…设置至少1家康复医院，…设置至少1家护理院"): the one that
+            # ends like this target's indicator.
+            own = [p for p in pieces if t.indicator[-2:] in p]
+            return (own or pieces or [""])[0]
 
         near = part(r"[，；。、]|(?:和|及|与)(?=\d)")  # "5个以上市级和20个以上区县级…": one item each
         if counting and self._is_count(t) and "的" in near.split(t.value)[0]:
@@ -1165,7 +1168,10 @@ class Assistant:
                 base["slots"]["target_missing"] = sorted(unseen)
                 return None
             rarest = max((w for w in noun if idf(w) > 0), key=lambda w: (idf(w), w), default=None)
-            if rarest is not None and rarest not in context and rarest not in self._words(best.evidence):
+            if rarest is not None and rarest not in context and rarest not in (
+                    f"{best.indicator} {self._near(best, wants_count)} {best_clause.title}"):
+                # (its own phrase, not the sentence: "每个设区市设置至少1家二级以上康复医院，每个县…
+                # 设置至少1家护理院" — the county's 1家 are 护理院)
                 base["slots"]["target_missing"] = [rarest]
                 return None
         elif q.script != "zh" and (m := _COUNTED_EN.search(q.text)):  # the same, said in English:

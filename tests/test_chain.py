@@ -351,6 +351,15 @@ def test_a_tasks_period_goal_and_how_many_days(assistant, question, number):
     assert a.found and a.targets[0]["number"] == number, a.answer
 
 
+def test_two_figures_of_one_value_in_a_sentence_each_count_their_own_thing(assistant):
+    # "每个设区市设置至少1家二级以上康复医院，每个县（市、区）设置至少1家护理院"
+    assert not assistant.ask("现代化意见里，每个县（市、区）至少要设几家二级以上康复医院？").found
+    a = _verified(assistant, assistant.ask("现代化意见里，每个县至少要设几家护理院？"))
+    assert a.found and a.targets[0]["indicator"] == "每个县（市、区）设置护理院", a.answer
+    b = _verified(assistant, assistant.ask("现代化意见里，每个设区市至少要设几家二级以上康复医院？"))
+    assert b.found and b.targets[0]["indicator"] == "每个设区市设置二级以上康复医院", b.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
