@@ -360,6 +360,16 @@ def test_two_figures_of_one_value_in_a_sentence_each_count_their_own_thing(assis
     assert b.found and b.targets[0]["indicator"] == "每个设区市设置二级以上康复医院", b.answer
 
 
+def test_a_rate_per_head_is_not_answered_by_a_total(assistant):
+    # 003 sets 200 ICU beds per epidemic base and 0.6-0.65 planned beds per 1,000 — no ICU rate
+    assert not assistant.ask("省级医疗资源配置规划里，省级医院每千常住人口ICU床位要到多少张？").found
+    a = _verified(assistant, assistant.ask("省级医院每千常住人口规划床位数要达到多少"))
+    assert a.found and a.targets[0]["value"] == "0.6-0.65张", a.answer
+    # a subject written once for a 分别 list is every item's ("每百名卫技人员年科研经费…，科研成果转移转化金额…")
+    b = _verified(assistant, assistant.ask("卫健现代化意见，省级医院每百名卫技人员的科研成果转化金额要到多少？"))
+    assert b.found and b.citations[0].clause_id == "001/二/（四）/3", b.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
