@@ -1095,7 +1095,7 @@ class Assistant:
                 bonus = TABLE_BONUS if t.source == "table" and q.years else 0.0
                 scored.append((match - rank * RANK_PENALTY + bonus, t, clause))
             if clause.row is not None and clause.row.ambiguous and rank == 0 and not scored and not (
-                    self._unseen(named)) and (
+                    self._unseen(named)) and any(re.search(r"\d", c.value) for c in clause.row.cells) and (
                     not q.years or set(q.years) & self._table_years.get(clause.row.table_id, set())):
                 c = self._cite(clause, clause.text)
                 if c:

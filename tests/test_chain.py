@@ -370,6 +370,12 @@ def test_a_rate_per_head_is_not_answered_by_a_total(assistant):
     assert b.found and b.citations[0].clause_id == "001/二/（四）/3", b.answer
 
 
+def test_a_table_row_with_no_figure_at_all_is_not_an_answer(assistant):
+    # 001's indicator table: "2人均健康预期寿命（岁）同比例提高预期性" — a direction, no number
+    assert not assistant.ask("What healthy life expectancy, in years, does the modernisation indicator "
+                             "table set for 2025?").found
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
