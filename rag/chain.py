@@ -602,6 +602,8 @@ class Assistant:
             found = self._targets(q, ranked, hits, {**base, "intent": "target"})
             if found:
                 return found
+            if base["slots"].get("other_party"):  # its figures are for another tier (省级、市级, asked 县级)
+                return refuse()
         top = ranked[0]
         quote = hits[0].unit.quote if hits and hits[0].clause_id == top.id else top.title
         if _DAY.search(q.text) and "月" not in quote:

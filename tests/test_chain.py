@@ -376,6 +376,15 @@ def test_a_table_row_with_no_figure_at_all_is_not_an_answer(assistant):
                              "table set for 2025?").found
 
 
+def test_a_passage_whose_figures_are_for_another_tier_is_not_quoted(assistant):
+    # "省级、市级医院每百名卫技人员年科研经费分别达到250万元、60万元以上": nothing for county hospitals
+    assert not assistant.ask("What annual research funding per hundred health technicians does the health "
+                             "modernisation plan set for county-level hospitals?").found
+    a = _verified(assistant, assistant.ask("What annual research funding per hundred health technicians does "
+                                           "the health modernisation plan set for provincial hospitals?"))
+    assert a.found and a.targets[0]["value"] == "250万元", a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
