@@ -74,6 +74,11 @@ _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\b(?:head)?count\b(?! as\b)|
 # The measure word asked, when it names a kind of thing (张: beds, 辆: vehicles); 个/家/名/人 are
 # said loosely ("新建多少家" centres written 15个, "每千名儿童几个" doctors written 1.12人).
 _MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
+# What a measure word counts: institutions, beds or places, people, vehicles, machines, teams. 个 and 项
+# count anything, so they say nothing; a figure counted in another kind does not answer ("几家" / 4.5张).
+_MEASURE_KIND = {"家": "institution", "所": "institution", "张": "bed", "床": "bed", "人": "person",
+                 "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team"}
+_KIND_ASKED = re.compile(r"(?:多少|几)(家|所|张|床|人|名|位|辆|台|支)")
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
@@ -1118,6 +1123,9 @@ class Assistant:
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
             if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
+            if m := _KIND_ASKED.search(q.text):  # "几家机构": 4.5张 places count another kind of thing
+                asked_kind = _MEASURE_KIND[m.group(1)]
+                scored = [x for x in scored if _MEASURE_KIND.get(x[1].unit[-1:], asked_kind) == asked_kind]
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
         elif _DURATION.search(q.text) and any(t.unit in _TIME_UNITS for _, t, _ in scored):

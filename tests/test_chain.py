@@ -385,6 +385,13 @@ def test_a_passage_whose_figures_are_for_another_tier_is_not_quoted(assistant):
     assert a.found and a.targets[0]["value"] == "250万元", a.answer
 
 
+def test_a_count_in_another_kind_of_measure_does_not_answer(assistant):
+    # 几家 counts institutions: Shaoxing's 4.5张 childcare places per 1,000 people are places
+    assert not assistant.ask("绍兴规划里，每个乡镇（街道）至少要有几家3岁以下婴幼儿照护服务机构？").found
+    a = _verified(assistant, assistant.ask("绍兴2025年每千人拥有婴幼儿照护设施托位多少张？"))
+    assert a.found and a.targets[0]["number"] == "4.5", a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
