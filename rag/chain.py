@@ -75,9 +75,17 @@ _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\b(?:head)?count\b(?! as\b)|
 # said loosely ("新建多少家" centres written 15个, "每千名儿童几个" doctors written 1.12人).
 _MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
 # What a measure word counts: institutions, beds or places, people, vehicles, machines, teams. 个 and 项
-# count anything, so they say nothing; a figure counted in another kind does not answer ("几家" / 4.5张).
+# count things of any kind but people or beds; a figure counted in another kind does not answer
+# ("几家" / 4.5张, "多少人" / 15个).
 _MEASURE_KIND = {"家": "institution", "所": "institution", "张": "bed", "床": "bed", "人": "person",
                  "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team"}
+def _same_kind(asked: str, unit: str) -> bool:
+    """Whether a figure in `unit` can count what a measure word of kind `asked` counts."""
+    if kind := _MEASURE_KIND.get(unit[-1:]):
+        return kind == asked
+    return unit[-1:] not in ("个", "项") or asked not in ("person", "bed")
+
+
 _KIND_ASKED = re.compile(r"(?:多少|几)(家|所|张|床|人|名|位|辆|台|支)")
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
@@ -1124,8 +1132,7 @@ class Assistant:
             if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
             if m := _KIND_ASKED.search(q.text):  # "几家机构": 4.5张 places count another kind of thing
-                asked_kind = _MEASURE_KIND[m.group(1)]
-                scored = [x for x in scored if _MEASURE_KIND.get(x[1].unit[-1:], asked_kind) == asked_kind]
+                scored = [x for x in scored if _same_kind(_MEASURE_KIND[m.group(1)], x[1].unit)]
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
         elif _DURATION.search(q.text) and any(t.unit in _TIME_UNITS for _, t, _ in scored):

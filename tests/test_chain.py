@@ -390,6 +390,10 @@ def test_a_count_in_another_kind_of_measure_does_not_answer(assistant):
     assert not assistant.ask("绍兴规划里，每个乡镇（街道）至少要有几家3岁以下婴幼儿照护服务机构？").found
     a = _verified(assistant, assistant.ask("绍兴2025年每千人拥有婴幼儿照护设施托位多少张？"))
     assert a.found and a.targets[0]["number"] == "4.5", a.answer
+    # 多少人 counts people: 2023's cell has 15个 specialties and no successors; 2025's has 50人
+    assert not assistant.ask("湖州中医药固本培元那项，2023年要培养名老中医学术经验继承人多少人？").found
+    b = _verified(assistant, assistant.ask("湖州中医药固本培元那项，2025年要培养名老中医学术经验继承人多少人？"))
+    assert b.found and b.targets[0]["value"] == "50人", b.answer
 
 
 def test_a_figure_for_another_tier_does_not_answer(assistant):
