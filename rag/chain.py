@@ -175,7 +175,9 @@ _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几
                     # where in a plan, not what: "指标表里", "那张表", "主要指标表"; jieba's 年定 ("2023年定多少")
                     "表 表里 表中 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％ "
                     # "目标值定的多少": jieba's search mode also cuts 标值
-                    "目标值 标值 数值".split())
+                    "目标值 标值 数值 "
+                    # how it is counted or which document says it, not what: "按…计算", "每100名", "现代化意见"
+                    "按 按照 计算 每 名 意见".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\bschedule\b|\brollout\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}

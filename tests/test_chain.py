@@ -396,6 +396,16 @@ def test_a_count_in_another_kind_of_measure_does_not_answer(assistant):
     assert b.found and b.targets[0]["value"] == "50人", b.answer
 
 
+@pytest.mark.parametrize("question, value", [
+    ("省级医院按每千名常住人口计算的规划床位，到“十四五”末要到多少张？", "0.6-0.65张"),
+    ("按卫生健康现代化意见，省级医院每100名卫生技术人员每年的科研经费要达到多少？", "250万元"),
+])
+def test_how_a_figure_is_counted_is_not_what_is_asked(assistant, question, value):
+    # 按…计算, 每…名 and the plan's 意见 say how or where, not what: they must not count as missing
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"] == value, a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
