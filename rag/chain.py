@@ -78,15 +78,15 @@ _MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
 # count things of any kind but people or beds; a figure counted in another kind does not answer
 # ("几家" / 4.5张, "多少人" / 15个).
 _MEASURE_KIND = {"家": "institution", "所": "institution", "张": "bed", "床": "bed", "人": "person",
-                 "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team"}
+                 "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team", "间": "room"}
 def _same_kind(asked: str, unit: str) -> bool:
     """Whether a figure in `unit` can count what a measure word of kind `asked` counts."""
     if kind := _MEASURE_KIND.get(unit[-1:]):
         return kind == asked
-    return unit[-1:] not in ("个", "项") or asked not in ("person", "bed")
+    return unit[-1:] not in ("个", "项") or asked not in ("person", "bed", "room")
 
 
-_KIND_ASKED = re.compile(r"(?:多少|几)(家|所|张|床|人|名|位|辆|台|支)")
+_KIND_ASKED = re.compile(r"(?:多少|几)(家|所|张|床|人|名|位|辆|台|支|间)")
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
@@ -99,7 +99,8 @@ _GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|
 # "How many academicians …": the thing counted, in the words after "how many" (as a glossary name).
 _COUNTED_EN = re.compile(r"\bhow many ((?:(?!(?:does|do|did|is|are|was|were|will|should|must|shall|would|can|could|has|"
                          r"have|had|by|in|for|under|at|to|on|of|per|each|a|the|there|it|they|we)\b)[\w-]+ ?){1,6})", re.I)
-_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z]{2,16})")
+_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z、]{2,16})")
+_COUNTED_VERB = re.compile(r"跻身|进入|入选|纳入|列入|达到|获得|实现|要|需|将|能|可")
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
 _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"
@@ -1133,12 +1134,12 @@ class Assistant:
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
             if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
-            if m := _KIND_ASKED.search(q.text):  # "几家机构": 4.5张 places count another kind of thing
-                scored = [x for x in scored if _same_kind(_MEASURE_KIND[m.group(1)], x[1].unit)]
         elif _PERCENT.search(q.text) and any(t.unit in ("%", "‰") for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in ("%", "‰")]  # "what %": not 5人/万
         elif _DURATION.search(q.text) and any(t.unit in _TIME_UNITS for _, t, _ in scored):
             scored = [x for x in scored if x[1].unit in _TIME_UNITS]  # "how quickly": 10分钟, not 5个 stations
+        if m := _KIND_ASKED.search(q.text):  # "几家机构": 4.5张 places count another kind of thing
+            scored = [x for x in scored if _same_kind(_MEASURE_KIND[m.group(1)], x[1].unit)]
         indicators = self._named_indicators(q, canonical)
         if indicators and scored:
             # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)
@@ -1188,7 +1189,10 @@ class Assistant:
         if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
-            noun = self._words(m.group(1).rsplit("的", 1)[-1])  # the head noun
+            # the head noun: after the last 的 or list mark, before a verb ("多少个学科跻身…前十": 学科;
+            # "多少名国家级、省级名中医": 省级名中医)
+            head = re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[0] or m.group(1))[-1] or m.group(1)
+            noun = self._words(head)
             if unseen := self._unseen(noun):  # "多少名队员": a noun no clause writes is counted by none
                 base["slots"]["target_missing"] = sorted(unseen)
                 return None

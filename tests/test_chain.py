@@ -406,6 +406,20 @@ def test_how_a_figure_is_counted_is_not_what_is_asked(assistant, question, value
     assert a.found and a.targets[0]["value"] == value, a.answer
 
 
+@pytest.mark.parametrize("question, value", [
+    ("省里要求有多少个学科跻身全国中医医院学科（专科）学术影响力排行前十？", "15个"),  # 学科, not 跻身
+    ("要新增多少名国家级、省级名中医，卫健现代化实施意见是怎么定的？", "60名"),  # 省级名中医, not 国家级
+])
+def test_the_noun_a_how_many_counts_is_its_head(assistant, question, value):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"] == value, a.answer
+
+
+def test_rooms_are_not_counted_in_vehicles(assistant):
+    # Shaoxing's 49 negative-pressure ambulances do not answer "多少间负压病房"
+    assert not assistant.ask("要设多少间负压病房").found
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
