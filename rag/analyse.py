@@ -206,6 +206,8 @@ def clean_question(text: str) -> str:
 
 # "方案中医院党建": 中 is "in" the plan, not the 中 of 中医院 (a TCM hospital), when a document word
 # comes before it; written 里, which says the same and cannot be read into the next word.
+# "一年招多少人" is per year, as the plans write it (每年招聘引进…1000名); not 第一年, 近一年, 一年内.
+_A_YEAR = re.compile(r"(?<![第前近后头上下同当去今明每\d一])一年(?![内来后前半度多])")
 _IN_DOCUMENT = re.compile(r"(方案|规划|意见|文件|计划|计划表|附件[0-9一二三]?|表)中(?=医院|医疗)")
 
 
@@ -287,7 +289,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     """
     text = clean_question(question)
     if _CJK.search(text):
-        text = _IN_DOCUMENT.sub(r"\1里", to_simplified(text))
+        text = _A_YEAR.sub("每年", _IN_DOCUMENT.sub(r"\1里", to_simplified(text)))
     script = detect_script(text)
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "zh" if script == "zh" or (script == "mixed" and cjk * 3 >= latin) else "en"

@@ -420,6 +420,20 @@ def test_rooms_are_not_counted_in_vehicles(assistant):
     assert not assistant.ask("要设多少间负压病房").found
 
 
+@pytest.mark.parametrize("question", ["绍兴一年要招多少卫技人员？", "绍兴一年引进多少卫生技术人才？"])
+def test_a_year_said_as_一年_is_每年(assistant, question):
+    # "每年招聘引进各类卫生技术人才1000名以上", not the 100 national and provincial talents
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"] == "1000名", a.answer
+
+
+def test_一年_after_第_近_or_before_内_is_not_per_year():
+    from rag.analyse import analyse
+
+    assert [analyse(q).text for q in ("第一年要建几个", "近一年做了什么", "一年内完成", "绍兴一年招多少人")] == [
+        "第一年要建几个", "近一年做了什么", "一年内完成", "绍兴每年招多少人"]
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
