@@ -1149,6 +1149,15 @@ class Assistant:
             # A figure of another glossary indicator whose words are all inside the name the question
             # writes does not answer it when that name's own figure is there ("重点人群家庭医生签约覆盖率":
             # the 95% 重点人群签约率, not the 46% 家庭医生签约覆盖率 beside it).
+            if q.script == "en" and len(indicators) > 1:
+                # Two indicators named in English, one saying all the other says and more ("family
+                # doctor sign-up target for key groups": 重点人群签约率 over 家庭医生签约覆盖率): the
+                # narrower one's figures answer.
+                said = {i: self.glossary.words_said(i, q.text) for i in indicators}
+                wider = {i for i in indicators if any(said[i] < said[j] for j in indicators)}
+                own = [x for x in scored if self.glossary.canonical_zh(x[1].indicator) not in wider]
+                if any(self.glossary.canonical_zh(x[1].indicator) in set(indicators) - wider for x in own):
+                    scored = own
             written = [f for i in indicators for f in self._zh_forms.get(i, (i,)) if f in q.text]
             if written and any(self.glossary.canonical_zh(t.indicator) in indicators for _, t, _ in scored):
                 scored = [x for x in scored if not self._inside_named(x[1], indicators, written)]

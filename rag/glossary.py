@@ -305,6 +305,13 @@ class Glossary:
                 _zh_pattern(row[0])
         return len(self._en_index.rows) + sum(len(index.rows) for index in zh)
 
+    def words_said(self, zh: str, question: str) -> frozenset[str]:
+        """The content words of an English question that one English name of `zh` says (the name
+        sharing most with it): "key groups family doctor coverage" says 4 words of "Huzhou's family
+        doctor sign-up target for key groups?", "family doctor coverage" 2."""
+        asked = _content_words(_en_folded(question))
+        return max((words & asked for words in self._phrase_words.get(zh, ())), key=len, default=frozenset())
+
     def without_names(self, text: str, zh_names: Iterable[str]) -> str:
         """`text` with every English name of these entries taken out: what an English question
         asks besides them ("what's the Organization Department doing in the digital reform")."""

@@ -434,6 +434,17 @@ def test_一年_after_第_近_or_before_内_is_not_per_year():
         "第一年要建几个", "近一年做了什么", "一年内完成", "绍兴每年招多少人"]
 
 
+@pytest.mark.parametrize("question, value", [
+    ("Huzhou's family doctor sign-up target for key groups?", "95%"),
+    ("For priority population groups, what family doctor contract rate does Huzhou want to reach?", "95%"),
+    ("Huzhou family doctor sign-up target?", "46%"),
+])
+def test_of_two_indicators_named_in_english_the_narrower_answers(assistant, question, value):
+    # "全市家庭医生签约覆盖率达46%以上，重点人群签约率达到95%": "for key groups" names the narrower one
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"].endswith(value), a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals

@@ -429,3 +429,9 @@ def test_a_label_with_aliases_is_refused(tmp_path):
     path.write_text("\t".join(HEADER) + "\nlabel\t新增站点\tnew stations\t站点\t\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="a label has no aliases"):
         load_glossary(path)
+
+
+def test_words_said_by_a_name(glossary):
+    q = "Huzhou's family doctor sign-up target for key groups?"
+    assert glossary.words_said("家庭医生签约覆盖率", q) < glossary.words_said("重点人群签约率", q)
+    assert glossary.words_said("病例组合指数", q) == frozenset()
