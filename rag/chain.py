@@ -100,7 +100,7 @@ _GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|
 _COUNTED_EN = re.compile(r"\bhow many ((?:(?!(?:does|do|did|is|are|was|were|will|should|must|shall|would|can|could|has|"
                          r"have|had|by|in|for|under|at|to|on|of|per|each|a|the|there|it|they|we)\b)[\w-]+ ?){1,6})", re.I)
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z、]{2,16})")
-_COUNTED_VERB = re.compile(r"跻身|进入|入选|纳入|列入|达到|获得|实现|要|需|将|能|可")
+_COUNTED_VERB = re.compile(r"跻身|进入|入选|纳入|列入|达到|达标|合格|获得|实现|要|需|将|能|可")
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
 _MONEY = re.compile(r"多少钱|多少(?:资金|经费)|总预算|预算(?:是|有)?多少|how much money|\bbudget(?:ed)? (?:for|of)\b|"

@@ -445,6 +445,16 @@ def test_of_two_indicators_named_in_english_the_narrower_answers(assistant, ques
     assert a.found and a.targets[0]["value"].endswith(value), a.answer
 
 
+@pytest.mark.parametrize("question, value", [
+    ("山海提升工程要让多少家山区海岛县医院达标？", "32家"),  # 达标 is what they do, not what is counted
+    ("74号文岐黄使者那块，全国名中医新增几位？", "3名"),  # 几位 asks a count of people
+    ("How many distinctive national key Chinese medicine hospitals do the modernisation opinions plan to build?", "5家"),
+])
+def test_more_ways_staff_ask_how_many(assistant, question, value):
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.targets[0]["value"] == value, a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
