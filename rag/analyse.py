@@ -23,7 +23,8 @@ _UNITS = re.compile(
     r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)|"
     r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)|"
     # every unit, or the list in its order: 单位有哪些, 哪几家, 依次列出, 按文件顺序, "in listed order"
-    r"(?:单位|部门)(?:都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原)?(?:原来)?的?顺序|依次是|"
+    r"(?:单位|部门)(?:都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原文|原)?(?:原来)?的?顺序|依次是|"
+    r"哪(?:些|几个|几家)主体|列出(?:.{0,30})(?:单位|部门)|"
     r"\bin (?:the )?(?:listed )?order\b|\bin the order (?:listed|given)\b|"
     r"\bwhich (?:other )?(?:departments|units|bodies|agencies|bureaus|organi[sz]ations)\b(?! leads?\b)",
     re.I,

@@ -843,6 +843,8 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("县域医共体建设谁是第一责任单位？", "lead_unit"),
     ("县域医共体建设是谁的活？", "lead_unit"),
     ("县域医共体建设的执行单位有哪些？", "units"),
+    ("由哪些主体负责落实县域医共体建设？", "units"),
+    ("请按原文顺序列出负责县域医共体建设的单位", "units"),
     ("统筹区县级医院资源的目标是多少？", "target"),
     ("Who spearheads county health alliances?", "lead_unit"),
     ("Who oversees county health alliances?", "lead_unit"),
