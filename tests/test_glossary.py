@@ -192,6 +192,9 @@ def test_en_via_alias_and_unknown_names(glossary):
         # British spellings find names written the American way, and the other way round
         ("new provincial clinical medical research centres", {"临床医学研究中心"}),
         ("the standardised residency training programme", {"住院医师规范化培训"}),
+        # officials' English for two mechanisms (session 10)
+        ("the 'one pledge plus three systems' mechanism", {"一承诺三制度"}),
+        ("price linkage between county hospitals and primary care", {"医疗服务价格联动机制"}),
     ],
 )
 def test_expand_en_finds_the_chinese_terms(glossary, question, expected):
