@@ -98,7 +98,8 @@ _ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:那份|这份|那个|�
 # A document number's year ("浙政办发〔2021〕74号"): it names the plan, never a year asked about.
 _NUMBERED = re.compile(r"[〔\[【（(]\s*20\d\d\s*[〕\]】）)]\s*(?:第\s*)?\d{1,4}\s*号")
 _BY_YEAR = re.compile(r"(?:到|至|\bby|\bin|\bfor)\s*$", re.I)  # "到2025年…", "by 2025": a target year whatever follows
-_PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme|方案|意见|规划)[\s(（]*$", re.I)  # "opinions (2023)"
+# "opinions (2023)", "方案（2021）"; but "湖州方案2026年公立医院…" asks about 2026
+_PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme)[\s(（]*$|(?:方案|意见|规划)\s*[(（]\s*$", re.I)
 # "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
 _SHORT_YEAR = re.compile(r"(?<![\d.])(19|2\d|30)年(?!以上|以内|以下|内|左右|时间|来|多|之)")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)

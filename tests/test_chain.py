@@ -455,6 +455,13 @@ def test_more_ways_staff_ask_how_many(assistant, question, value):
     assert a.found and a.targets[0]["value"] == value, a.answer
 
 
+def test_a_year_right_after_a_plans_name_is_the_year_asked(assistant):
+    # "湖州方案2026年…": 2026, which Huzhou's 2023-2025 plan does not cover — not the plan's date
+    assert not assistant.ask("湖州方案2026年公立医院医疗服务收入占比多少？").found
+    a = _verified(assistant, assistant.ask("湖州方案2024年公立医院医疗服务收入占比多少？"))
+    assert a.found and a.targets[0]["year"] == "2024", a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
