@@ -159,7 +159,8 @@ _DOC_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{0,2}政(?:府|办发)(?:办公厅|
                          r"第?(?P<n>\d{1,4})\s*号文?")
 # A total asked for ("in total", 总共, 全市共…), and a figure for each of several places or bodies
 # (an indicator opening with 各/每: "各区、县（市）至少建成献血屋").
-_TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count)\b|总共|一共|共计|合计|总数|全市共|全省共", re.I)
+_TOTAL = re.compile(r"\bin total\b|\baltogether\b|\btotal (?:number|count|of)\b|\b(?:city|province)-?wide total\b|"
+                    r"总共|一共|共计|合计|总数|全市共|全省共", re.I)
 _EACH = re.compile(r"[各每]")
 _NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?")
 _ZH_COUNT = re.compile(r"[一二两三四五六七八九十百千万]+(?:[个家所项支张名亿元]|万元)")  # 三个, 两家, 五千万元

@@ -462,6 +462,13 @@ def test_a_year_right_after_a_plans_name_is_the_year_asked(assistant):
     assert a.found and a.targets[0]["year"] == "2024", a.answer
 
 
+def test_a_total_asked_is_not_answered_by_each_ones_figure(assistant):
+    # "各区、县（市）至少建成1个献血屋": one each, not a citywide total
+    assert not assistant.ask("Shaoxing citywide total of blood donation houses by 2025?").found
+    a = _verified(assistant, assistant.ask("How many blood donation houses must each district and county in Shaoxing have?"))
+    assert a.found and a.targets[0]["value"] == "1个", a.answer
+
+
 def test_a_figure_for_another_tier_does_not_answer(assistant):
     a = _verified(assistant, assistant.ask("What ICU bed share is set for county-level general hospitals in the modernisation opinions?"))
     assert a.targets[0]["value"] == "4%", a.answer  # not the 8% for provincial and city hospitals
