@@ -79,6 +79,9 @@ _MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
 # ("几家" / 4.5张, "多少人" / 15个).
 _MEASURE_KIND = {"家": "institution", "所": "institution", "张": "bed", "床": "bed", "人": "person",
                  "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team", "间": "room"}
+_KIND_ASKED = re.compile(f"(?:多少|几)([{''.join(_MEASURE_KIND)}])")
+
+
 def _same_kind(asked: str, unit: str) -> bool:
     """Whether a figure in `unit` can count what a measure word of kind `asked` counts."""
     if kind := _MEASURE_KIND.get(unit[-1:]):
@@ -86,7 +89,6 @@ def _same_kind(asked: str, unit: str) -> bool:
     return unit[-1:] not in ("个", "项") or asked not in ("person", "bed", "room")
 
 
-_KIND_ASKED = re.compile(r"(?:多少|几)(家|所|张|床|人|名|位|辆|台|支|间)")
 _COUNT_UNITS = frozenset("家个所名人张项支台座辆万")  # 万: "年体检人数达到1000万" is ten million people
 # "Which cities / 分别依托哪几家医院": a list of places or hospitals asked for; a passage naming none
 # (only how many: "建设4个省级儿童区域医疗中心") does not answer it.
@@ -1129,9 +1131,10 @@ class Assistant:
             base["slots"]["other_party"] = base["slots"].get("other_party") or not scored
         if _MONEY.search(q.text):
             scored = [x for x in scored if "元" in x[1].unit]
-        if _DAYS.search(q.text) and any(self._in_days(t) for _, t, _ in scored):
+        days = bool(_DAYS.search(q.text))
+        if days and any(self._in_days(t) for _, t, _ in scored):
             scored = [x for x in scored if self._in_days(x[1])]  # "how many days": 平均住院日, 4个工作日
-        elif wants_count and not _DAYS.search(q.text) and any(self._is_count(t) for _, t, _ in scored):
+        elif wants_count and not days and any(self._is_count(t) for _, t, _ in scored):
             scored = [x for x in scored if self._is_count(x[1])]  # "how many": not a share or a level
             if (m := _MEASURE.search(q.text)) and any(t.unit.endswith(m.group(1)) for _, t, _ in scored):
                 scored = [x for x in scored if x[1].unit.endswith(m.group(1))]  # "多少张": beds, not 1个 base
@@ -1147,9 +1150,6 @@ class Assistant:
             # does not answer it, however many other words the two share.
             scored = [x for x in scored if any(self._measures(x[1], x[2], i, wants_count) for i in indicators)]
             base["slots"]["other_indicator"] = not scored
-            # A figure of another glossary indicator whose words are all inside the name the question
-            # writes does not answer it when that name's own figure is there ("重点人群家庭医生签约覆盖率":
-            # the 95% 重点人群签约率, not the 46% 家庭医生签约覆盖率 beside it).
             if q.script == "en" and len(indicators) > 1:
                 # Two indicators named in English, one saying all the other says and more ("family
                 # doctor sign-up target for key groups": 重点人群签约率 over 家庭医生签约覆盖率): the
@@ -1159,6 +1159,9 @@ class Assistant:
                 own = [x for x in scored if self.glossary.canonical_zh(x[1].indicator) not in wider]
                 if any(self.glossary.canonical_zh(x[1].indicator) in set(indicators) - wider for x in own):
                     scored = own
+            # A figure of another glossary indicator whose words are all inside the name the question
+            # writes does not answer it when that name's own figure is there ("重点人群家庭医生签约覆盖率":
+            # the 95% 重点人群签约率, not the 46% 家庭医生签约覆盖率 beside it).
             written = [f for i in indicators for f in self._zh_forms.get(i, (i,)) if f in q.text]
             if written and any(self.glossary.canonical_zh(t.indicator) in indicators for _, t, _ in scored):
                 scored = [x for x in scored if not self._inside_named(x[1], indicators, written)]
