@@ -180,8 +180,10 @@ _TARGET = re.compile(
 )
 _YEAR = re.compile(r"(?:到|至|于|在)?(20\d\d)年(?:底|末)?")
 _FIVE_YEAR = re.compile(r"“?十四五”?(?:期末|时期|末)")
-_BUILD_VERB = re.compile(
-    r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树|推动|支持|带动|入围)$")
+# Verbs that bring a counted thing into being ("新建15个", "培育3家"); `_BUILD_VERB` wants one
+# right before the figure, the others take the group as a piece of a larger pattern.
+_BUILD = r"(?:建设|建成|新建|新增|培育|打造|创建|遴选|培养|引进|招录|设立|组建|布局|扶持|争创|推广|选树|推动|支持|带动|入围)"
+_BUILD_VERB = re.compile(_BUILD + "$")
 _PER_CAPITA = re.compile(r"每(?:千|万|百|十万)(?:名|人|常住人口)?")  # "每千名儿童拥有儿科医生1.12人"
 _SENT = re.compile(r"[^。；！？]+[。；！？]?")
 _SUB = re.compile(r"(?:[^，,：:（(]|[（(][^）)]*[）)]?)+")  # a sub-sentence: a comma inside brackets does not end it
@@ -355,10 +357,10 @@ def extract_targets(
 
 _COUNT_UNIT = re.compile(r"(?:个|家|名|人|项|支|所|张|辆|台|座|条|位)$")
 _THING = r"[^，。；、\d（）()]{2,24}?各?"  # what is built: no figure, no list mark, no aside
-_NAMED_COUNT = re.compile(rf"[，；]?(?:[^，。；、\d]{{0,6}}?){_BUILD_VERB.pattern[:-1]}{_THING}")
+_NAMED_COUNT = re.compile(rf"[，；]?(?:[^，。；、\d]{{0,6}}?){_BUILD}{_THING}")
 _NAMED_NEXT = re.compile(rf"[、和及]{_THING}")  # the next item of the same list
 _STRIVE = re.compile(r"(?:全省|全市|各地)?(?:力争|争取|确保|努力|力求|推动|推进)+")  # no indicator yet
-_LIST_BUILD = re.compile(rf"{_BUILD_VERB.pattern[:-1]}|发展")  # a build verb anywhere before a list
+_LIST_BUILD = re.compile(rf"{_BUILD}|发展")  # a build verb anywhere before a list
 _LIST_VERB = re.compile(
     r"^(?:全面|进一步|大力|加快|着力|持续|积极)*(?:加强|推进|推动|支持|提升|完善|强化|实施|开展|鼓励|引导|建设|发展|做强|做优)")
 _LIST_NOUN = re.compile(r"^.*?(?:医院|卫生院|机构|中心)")
@@ -391,7 +393,7 @@ def _shared_noun(targets: list[Target], first: int, chained: list[int]) -> None:
     cut = min((last.find(c) for c in ends if 0 < last.find(c) < 5), default=-1)
     noun = last[cut + 1 :] if len(ends) == 1 and cut > 0 else ""
     for i in items[:-1] if len(noun) >= 2 else ():
-        core = re.sub(rf"^{_BUILD_VERB.pattern[:-1]}+", "", targets[i].indicator)  # "培育建设国家级": 国家级
+        core = re.sub(rf"^{_BUILD}+", "", targets[i].indicator)  # "培育建设国家级": 国家级
         if len(core) <= 5 and not targets[i].indicator.endswith(noun):
             targets[i] = replace(targets[i], indicator=targets[i].indicator + noun)
 
