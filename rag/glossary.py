@@ -105,7 +105,10 @@ def _en_phrases(entry: Entry) -> Iterator[str]:
     for name in (entry.en, *entry.en_aliases):
         for variant in (name, re.sub(r"\s*\([^)]*\)", "", name)):  # "index (CMI)" → "index"
             if words := [w for w in re.split(r"[\s\-]+", _en_folded(variant)) if w]:
-                yield " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
+                phrase = " ".join(w if w.isupper() else w.lower() for w in words)  # keep acronyms
+                yield phrase
+                if phrase.startswith("number of "):  # asked as "how many hospitals …"
+                    yield "how many " + phrase.removeprefix("number of ")
 
 
 class _Index(NamedTuple):

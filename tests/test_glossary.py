@@ -249,6 +249,14 @@ def test_expand_en_matching_rules(glossary):
     assert glossary.expand_en("Huzhou, Huzhou and Huzhou") == ["湖州"]
 
 
+def test_how_many_says_number_of(glossary):
+    # "number of hospitals" is asked "how many hospitals"; every "number of" name is, not one row
+    assert glossary.expand_en("How many hospitals in all?") == ["医院数"]
+    assert glossary.expand_en("how many 3A general hospitals") == ["三甲综合医院数"]
+    # a longer name that starts inside "how many …" still wins
+    assert glossary.expand_en("how many beds per 1,000 people") == ["千人床位数"]
+
+
 def test_expand_zh_aliases(glossary):
     assert {"省卫生健康委", "市卫生健康委"} <= set(
         glossary.expand_zh_aliases("卫健委牵头哪些任务？")
