@@ -199,9 +199,9 @@ _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(
                    r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
                    r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
                    r"\bwhat does .{3,80}? do (?:in|for|on)\b|"
-                   # "X's role (in T)?" ("clean hospital item: public security department's role?"),
-                   # "what does X handle / own", "which bit is X's", 分到了哪些工作
-                   r"(?:'s|s') (?:role|part|job|task|share|remit|responsibilit(?:y|ies))\b|"
+                   # "X's (assigned) role (in T)?" ("clean hospital item: public security department's
+                   # role?"), "what does X handle / own", "which bit is X's", 分到了哪些工作
+                   r"(?:'s|s') (?:[a-z]+ )?(?:role|part|job|task|share|remit|responsibilit(?:y|ies))\b|"
                    r"\bwhat does .{3,80}? (?:handle|own|cover|take on|take responsibility for|deliver)\b|"
                    r"\bwhat (?:does|do|is|are) .{3,80}? (?:have|has|need|needs|supposed|expected|required) to (?:do|deliver)\b|"
                    r"\bwhich (?:bit|piece|part)s? (?:is|are|does|of)\b|分到(?:了)?(?:哪|什么|啥)|分工(?:是)?(?:什么|啥)|"

@@ -1325,6 +1325,11 @@ def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
     # "X's role?" in a note-style question is X's part in the task named
     ("Provincial hospital plan, pay-system reform: the healthcare security administration's role?",
      "Provincial hospital plan, pay-system reform: the finance department's role?", "省财政厅", "000/二/（五）/3"),
+    # a word between "'s" and "role" ("X's assigned role in T")
+    ("What is the provincial public security department's assigned role in the provincial hospital plan's "
+     "medical service pricing reform?",
+     "What is the finance department's assigned role in the provincial hospital plan's pay-system reform?",
+     "省财政厅", "000/二/（五）/3"),
     # "X挑头哪项 / 哪项任务…由X牵头" asks what X leads: a unit that leads nothing is refused
     ("省公立医院方案里，省民政厅挑头哪项任务？", "哪项任务在湖州方案中由市医保局牵头？", "市医保局", "002/三/（二）/1"),
 ])
