@@ -956,6 +956,13 @@ def test_the_implementation_schedule_is_a_table(assistant):
     assert a.lead_unit == "市卫生健康委" and a.citations[0].clause_id.startswith("002/附件2"), a.answer
 
 
+def test_county_health_alliances_are_the_county_health_communities(assistant):
+    # 健共体 (county) said "county health alliance" is not 健联体 (urban, "health alliance")
+    a = _verified(assistant, assistant.ask(
+        "Which bodies carry out the three-medical linkage reform under Huzhou's county health alliances?"))
+    assert a.units == ("市卫生健康委", "市医保局", "德清县") and a.citations[0].clause_id == "002/附件2/8", a.answer
+
+
 def test_an_english_abbreviation_the_target_writes_in_chinese_is_covered(assistant):
     # "ICU" is a word one clause writes as is; this figure's sentence says 重症监护 (the glossary's ICU).
     a = _verified(assistant, assistant.ask(
