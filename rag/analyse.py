@@ -36,7 +36,7 @@ _LEAD = re.compile(
     r"管(?:啥|什么|哪(?:一)?(?:项|块|些|部分))|承担(?:的是)?(?:哪(?:一)?(?:项|块|些|部分)|啥|什么)|"
     r"\bwhat(?:'s| is| does| do) (?:the )?[\w&' -]{3,60}?(?:bureau|department|commission|office|administration|"
     r"committee|hospital|government)s? (?:doing|do)\b|"
-    r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:department|unit|agency|"
+    r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:[\w-]+ ){0,2}?(?:department|unit|agency|"
     r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who (?:spearheads|heads|coordinates|oversees|manages|is accountable|is tasked)|point (?:agency|department)|"
     r"who (?:should|do|can) (?:i|we) (?:contact|ask|talk to)|"

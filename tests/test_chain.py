@@ -883,6 +883,9 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("县域医共体建设由哪几家单位实施？", "units"),
     ("依次列出负责县域医共体建设的单位。", "units"),
     ("County health alliances: which bodies bear responsibility, in listed order?", "units"),
+    # "which <kind of> hospital" asks a unit even when "lead hospital" names a kind of hospital
+    ("Which provincial hospital is named as the lead hospital for the team-based support pilot?", "lead_unit"),
+    ("Which tertiary general hospital builds the county health alliances?", "lead_unit"),
     # note-style figure questions: a count, a total, a minimum
     ("Shaoxing 2025: total networked ambulances?", "target"),
     ("Shaoxing 2025: negative-pressure ambulance count?", "target"),
@@ -1345,3 +1348,9 @@ def test_a_units_part_in_short_forms(assistant, refused, answered, unit, clause_
     assert not no.found, no.answer
     yes = _verified(assistant, assistant.ask(answered))
     assert unit in yes.units and yes.citations[0].clause_id == clause_id, yes.answer
+
+
+def test_a_kind_of_lead_hospital_the_plan_names_no_member_of_is_refused(assistant):
+    # 001's "牵头省级医院+省市三级医院+…" pilot in 景宁 names the kind of lead hospital, not one
+    a = assistant.ask("Which provincial hospital is named as the lead hospital for the team-based support pilot in Jingning?")
+    assert not a.found and a.intent == "lead_unit", a.answer
