@@ -64,6 +64,18 @@ def test_checker_catches_broken_items(clauses_by_id):
     assert warnings and "省医保局" in warnings[0]
 
 
+def test_checker_reads_the_schedules_year_columns(clauses_by_id):
+    # Huzhou's 附件2 has no table cells: a year's figure is that year's column, read as a target
+    item = {"id": "zh-table-999", "lang": "zh", "kind": "table", "question": "县域医疗副中心2024年累计建成几个？",
+            "gold": {"value": "6个", "number": "6", "comparator": "", "year": "2024"},
+            "clause_id": "002/附件2/2", "evidence": "累计建成6个县域医疗副中心"}
+    warnings: list[str] = []
+    assert check_questions([item], clauses_by_id, warnings) == [] and warnings == []
+    wrong_year = {**item, "id": "zh-table-998", "gold": {**item["gold"], "year": "2023"}}
+    assert check_questions([wrong_year], clauses_by_id, warnings) == []
+    assert warnings and "table cell 2023" in warnings[0]
+
+
 def test_size_and_split_ratio(splits):
     n_dev, n_held = len(splits["dev"]), len(splits["heldout"])
     assert n_dev + n_held >= 200
