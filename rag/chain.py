@@ -118,6 +118,11 @@ _TIME_UNITS = ("分钟", "小时", "天", "年")
 # A rate per head of population, asked or stated ("每千常住人口", "千人", "/万", "per 1,000").
 _RATE = re.compile(r"每(?:千|万|百|十万|10万)|千人|万人(?!次)|千常住|/万|/10万|‰|"
                    r"\bper (?:1,?000|thousand|10,?000|ten thousand|100,?000|capita)\b", re.I)
+# A rate per head ruled out by the question ("absolute count, not per 1,000", "总数而非每千人"):
+# only a figure that is not a rate answers it.
+_NOT_RATE = re.compile(r"\b(?:not|rather than|instead of|as opposed to)\s+(?:a\s+)?(?:rate\s+)?per "
+                       r"(?:1,?000|thousand|10,?000|ten thousand|capita|head)\b|\babsolute (?:count|number|figure|total)\b|"
+                       r"(?:而非|不是|不要|非)每(?:千|万|百)", re.I)
 _AMOUNT = re.compile(r"(?:量|数量|总数|人数|次数|个数)$")  # a unitless figure of these is a count
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
@@ -1083,7 +1088,8 @@ class Assistant:
         if q.script != "zh":  # a tier the question says in English overrides its names' (三级… asked of secondary)
             asked_parties = tuple(own or named for own, named in zip(asked_parties, _tiers(asked_for), strict=True))
         ranks = set(_RANK.findall(q.topic))
-        per_capita = bool(_RATE.search(q.text))
+        not_rate = bool(_NOT_RATE.search(q.text))
+        per_capita = bool(_RATE.search(q.text)) and not not_rate
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -1104,6 +1110,8 @@ class Assistant:
                     continue
                 if per_capita and not _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"):
                     continue  # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000
+                if not_rate and _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"):
+                    continue  # "total beds, not per 1,000": 0.6张 per 1,000 is the rate ruled out
                 if _TOTAL.search(q.text) and _EACH.match(t.indicator):
                     continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
                 if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:

@@ -1354,3 +1354,15 @@ def test_a_kind_of_lead_hospital_the_plan_names_no_member_of_is_refused(assistan
     # 001's "牵头省级医院+省市三级医院+…" pilot in 景宁 names the kind of lead hospital, not one
     a = assistant.ask("Which provincial hospital is named as the lead hospital for the team-based support pilot in Jingning?")
     assert not a.found and a.intent == "lead_unit", a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "How many beds in total, as an absolute figure rather than per 1,000 people, are provincial hospitals "
+    "meant to have by 2025 under the provincial medical resources five-year plan?",
+    "省资源配置规划，省级医院2025年床位总数（不是每千人）多少张？",
+])
+def test_a_rate_per_head_the_question_rules_out_does_not_answer(assistant, question):
+    # 003 gives provincial hospital beds only per 1,000 residents (0.6-0.65张): no total is written
+    assert not assistant.ask(question).found
+    a = _verified(assistant, assistant.ask("Prov medical resources FYP: provincial hospital beds per 1,000 by 2025?"))
+    assert a.targets[0]["value"] == "0.6-0.65张", a.answer
