@@ -1108,10 +1108,11 @@ class Assistant:
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True
                     continue
-                if per_capita and not _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"):
-                    continue  # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000
-                if not_rate and _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"):
-                    continue  # "total beds, not per 1,000": 0.6张 per 1,000 is the rate ruled out
+                if (per_capita or not_rate) and (per_capita != bool(
+                        _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"))):
+                    # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000; "total beds, not
+                    # per 1,000": 0.6张 per 1,000 is the rate ruled out
+                    continue
                 if _TOTAL.search(q.text) and _EACH.match(t.indicator):
                     continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
                 if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:
