@@ -62,11 +62,10 @@ def _compare_parsed(q: dict[str, Any], clause: Any) -> list[str]:
     if kind == "units" and gold["units"] != units:
         return [f"gold units {gold['units']} != parsed {units}"]
     if kind == "table":
-        cells = [c for c in (_get(_get(clause, "row"), "cells", ()) or ())
-                 if _get(c, "year") == gold["year"]]
+        row = _get(clause, "row")
         # Huzhou's 附件2 schedule has no cells: its year columns are read as the row's targets
-        cells += [t for t in _get(clause, "targets", ()) or ()
-                  if _get(clause, "row") is None and _get(t, "year") == gold["year"]]
+        cells = [c for c in ((_get(row, "cells", ()) if row is not None else _get(clause, "targets", ())) or ())
+                 if _get(c, "year") == gold["year"]]
         if not any((_get(c, "number") or _get(c, "value")) == gold["number"] and _get(c, "comparator", "")
                    in (gold["comparator"], "") for c in cells):
             seen = [(_get(c, "comparator"), _get(c, "value")) for c in cells]
