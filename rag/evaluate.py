@@ -48,8 +48,27 @@ def _num(s: str) -> float | None:
     return float(m.group(0)) if m else None
 
 
-def score(item: dict[str, Any], ans: dict[str, Any]) -> bool:
-    """Whether an answer (contract JSON) is right for a question's gold."""
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def _same_fact(t: dict[str, Any], item: dict[str, Any], clauses: dict[str, Any] | None, want: float | None) -> bool:
+    """Whether an answer's target with the gold figure is the gold fact, not another indicator
+    that happens to share the figure: it is from the gold clause, or its indicator shares a
+    two-character word with an indicator the gold clause gives that figure (the same figure in
+    an indicator table has a longer or shorter name: 四级手术占比 / 三级公立医院出院患者四级手术比例).
+    Without the clauses, or when the gold clause gives no parsed target with that figure, any
+    target with the figure counts."""
+    gold_clause = clauses.get(item.get("clause_id", "")) if clauses else None
+    if gold_clause is None or t.get("clause_id") == gold_clause.id:
+        return True
+    names = [g.indicator for g in gold_clause.targets if _num(g.value) == want]
+    return not names or any(_bigrams(n) & _bigrams(t.get("indicator", "")) for n in names)
+
+
+def score(item: dict[str, Any], ans: dict[str, Any], clauses: dict[str, Any] | None = None) -> bool:
+    """Whether an answer (contract JSON) is right for a question's gold. With the parsed
+    `clauses`, a figure must also be the gold clause's fact (`_same_fact`)."""
     gold, kind = item["gold"], item["kind"]
     if kind == "unanswerable":
         return not ans["found"]
@@ -63,7 +82,8 @@ def score(item: dict[str, Any], ans: dict[str, Any]) -> bool:
     if kind in ("target", "table"):
         want = _num(gold.get("number") or gold.get("value", ""))
         for t in ans["targets"]:
-            if _num(t["value"]) == want and (not gold.get("year") or t["year"] == gold["year"]):
+            if (_num(t["value"]) == want and (not gold.get("year") or t["year"] == gold["year"])
+                    and _same_fact(t, item, clauses, want)):
                 return True
         return False
     if kind == "general":
@@ -107,7 +127,7 @@ def run(
         results.append({
             "id": item["id"], "split": item["split"], "lang": item["lang"], "kind": item["kind"],
             "question": item["question"], "gold": item["gold"], "clause_id": item.get("clause_id", ""),
-            "pass": score(item, ans), "rank": _rank(item, ans), "fact_rank": _rank(item, ans, clauses),
+            "pass": score(item, ans, clauses), "rank": _rank(item, ans), "fact_rank": _rank(item, ans, clauses),
             "cited_gold": item.get("clause_id") in cited,
             "found": ans["found"], "answer": ans["answer"], "lead_unit": ans["lead_unit"],
             "units": ans["units"], "targets": ans["targets"], "citations": len(cited),
