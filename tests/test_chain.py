@@ -1325,6 +1325,8 @@ def test_a_bare_indicator_asks_for_its_figure(assistant, question, value, clause
     ("湖州25年家医签约覆盖率？", "46%", "002/三/（一）/4"),
     ("绍兴十四五，卫健数改综合指数目标？", "95%", "004/表2/17"),
     ("Huzhou perf targets: 2024 cap on admin costs as % of hospital spending?", "8.40%", "002/附件3/13"),
+    ("绍兴对乡镇卫生院的病床利用率有什么目标？", "80%", "004/三/（三）/专栏5"),  # the statistics term for 床位使用率
+    ("Huzhou 2025 bed use rate at township health centres?", "50%", "002/三/（一）/4"),
 ])
 def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
     a = _verified(assistant, assistant.ask(question))
