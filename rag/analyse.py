@@ -90,11 +90,30 @@ _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |pu
 _ISSUE_ZH = r"\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)"
 _ISSUE_EN = (r"\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*"
              r"(?:\d{1,2},?\s*)?")
-_ISSUED_AFTER = re.compile(rf"年?{_ISSUE_ZH}")
+# …or the month and the document, without a verb ("2023年3月那个卫健现代化文件").
+_MONTH_DOC = r"\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)"
+_ISSUED_AFTER = re.compile(rf"年?(?:{_ISSUE_ZH}|{_MONTH_DOC})")
 _ISSUED_BEFORE = re.compile(rf"(?:issued|published|released|dated|of|from){_ISSUE_EN}$", re.I)
 # The whole date of issue, taken out of the searched topic.
 _ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:那份|这份|那个|这个)?|"
+                         r"20\d\d\s*年\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?"
+                         r"(?=(?:(?!目标|指标)[\u4e00-\u9fff\s]){0,10}?(?:方案|意见|文件))|"
                          rf"\b(?:issued|published|released|dated){_ISSUE_EN}20\d\d", re.I)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_YEAR = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+                         r"\s*(?:\d{1,2},?\s*)?(20\d\d)", re.I)
+
+
+def _months_of_issue(text: str, dated: set[str]) -> tuple[str, ...]:
+    """The year-months that date a plan ("2023年3月那个文件", "issued in March 2023")."""
+    out = []
+    for m in _MONTH_YEAR.finditer(text):
+        year, month = (m.group(1), int(m.group(2))) if m.group(1) else (m.group(4), _MONTHS.index(m.group(3).lower()) + 1)
+        if year in dated and 1 <= month <= 12:
+            out.append(f"{year}-{month:02d}")
+    return tuple(dict.fromkeys(out))
+
+
 # A document number's year ("浙政办发〔2021〕74号"): it names the plan, never a year asked about.
 _NUMBERED = re.compile(r"[〔\[【（(]\s*20\d\d\s*[〕\]】）)]\s*(?:第\s*)?\d{1,4}\s*号")
 _BY_YEAR = re.compile(r"(?:到|至|\bby|\bin|\bfor)\s*$", re.I)  # "到2025年…", "by 2025": a target year whatever follows
@@ -111,7 +130,7 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"湖州|huzhou|示范项目|demo(?:nstration)? project", re.I), ("002",)),
     (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
     (re.compile(r"省级医疗资源配置|医疗资源配置|资源配置(?:规划|十四五|“十四五”)|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
-    (re.compile(r"现代化建设|卫生健康现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
+    (re.compile(r"现代化建设|(?:卫生健康|卫健)现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),
     (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?(?:发展)?(?:实施)?(?:方案)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:20\d\d )?(?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
@@ -128,6 +147,8 @@ _CITIES = re.compile(r"杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|�
 _PLAN_WRAPPER = re.compile(
     r"[\u4e00-\u9fff]{0,14}?(?:印发|发布|出台)的(?:这个|那个)?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
     r"(?:按|根据|在)?(?:省里|省级)?的?(?:这个)?(?:方案|规划|实施意见|意见)(?:里|中|上|中的|里的)|"
+    r"(?:那个|这个|那份|这份)[\u4e00-\u9fff\s]{0,10}?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
+    r"(?<![\u4e00-\u9fff])文件(?:里|中|上)?的?(?![\u4e00-\u9fff])|"
     r"\b(?:in|under|according to|per) (?:the )?[\w' -]{0,30}?(?:plan|opinions|programme)(?:'s)?\b",
     re.I,
 )
@@ -167,6 +188,7 @@ class Query:
     topic: str = ""  # the text to search: `text` without the words that only named the plan
     plan_years: tuple[str, ...] = ()  # years that date a plan ("the 2021 hospital plan"), not a target
     plan_span: str = ""  # a plan's period as the question gives it ("2023-2025" from "2023-25")
+    plan_months: tuple[str, ...] = ()  # months of issue with those years ("2023-03" from "2023年3月那个文件")
 
 
 _t2s = None
@@ -306,6 +328,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
         if pat.search(text):
             docs = ids
             break
+    topic = _ISSUE_DATE.sub(" ", topic)  # a plan's date of issue names the plan, not what is asked
     if docs and len(docs) == 1:
         for pat, ids in _PLANS[:-1]:
             topic = pat.sub(" ", topic) if ids == docs else topic
@@ -316,7 +339,6 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     for pat, plain in _COLLOQUIAL:
         topic = pat.sub(plain, topic)
     topic = _SPAN.sub(" ", topic)  # the plan's period names the plan (the filter), not what is asked
-    topic = _ISSUE_DATE.sub(" ", topic)  # so does its date of issue
     topic = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", topic)  # "14th FYP", "3rd-tier": names, never the figure asked
     topic = re.sub(r"\s+", " ", topic).strip(" ，,")
     span = _SPAN.search(text)
@@ -345,5 +367,6 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
         follow_up=bool(_FOLLOW.search(text)) and len(text) <= 40,
         topic=topic if len(topic) >= 4 else text,
         plan_years=tuple(sorted(dated)),
+        plan_months=_months_of_issue(text, dated),
         plan_span=f"{span.group(1)}-20{span.group(2)}" if span else "",
     )

@@ -473,6 +473,9 @@ class Assistant:
         if q.plan_years:  # "the 2021 hospital plan": the plans issued that year, if that narrows it
             dated = tuple(d for d in (q.docs or self.docs) if self.docs[d].date[:4] in q.plan_years)
             q = replace(q, docs=dated) if dated else q
+            # "2023年3月那个文件": of the plans issued that year, the one issued that month
+            month = tuple(d for d in q.docs if self.docs[d].date[:7] in q.plan_months)
+            q = replace(q, docs=month) if month else q
         if q.plan_span:  # "the 2023-25 demo project": the plans over that period, if that narrows it
             spanned = tuple(d for d in (q.docs or self.docs) if self.docs[d].years == q.plan_span)
             q = replace(q, docs=spanned) if spanned else q

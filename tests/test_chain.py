@@ -659,6 +659,8 @@ def test_english_lead_on_meaning_alone_needs_a_clear_winner(assistant):
     ("2023年3月印发的卫生健康现代化意见里，每千名儿童儿科医生数要达到多少？", "001", "1.12人", "2027"),
     ("In the modernisation opinions issued in March 2023, what share of public hospital medical income should "
      "come from medical service charges?", "001", "36%", "2027"),
+    # A year and month before the document, without a verb of issue.
+    ("2023年3月那个卫健现代化文件里，医疗服务收入占比要到多少？", "001", "36%", "2027"),
 ])
 def test_a_plans_number_or_date_of_issue_is_not_the_year_asked(assistant, question, doc, value, year):
     a = _verified(assistant, assistant.ask(question))
