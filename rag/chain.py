@@ -102,6 +102,8 @@ _GENERIC_HOSPITAL = re.compile(r"^(?:各级|各|市级|县级|省级|区县级?|
 _COUNTED_EN = re.compile(r"\bhow many ((?:(?!(?:does|do|did|is|are|was|were|will|should|must|shall|would|can|could|has|"
                          r"have|had|by|in|for|under|at|to|on|of|per|each|a|the|there|it|they|we)\b)[\w-]+ ?){1,6})", re.I)
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|人|张|项|支|间|台|辆|座|套|条)([\u4e00-\u9fffA-Za-z、]{2,16})")
+# …and the noun before it ("达标的县有多少个"), the question's last words
+_COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]+?)(?:一共|总共|共)?有?(?:多少|几)[个家所名座][?？]?$")
 _COUNTED_VERB = re.compile(r"跻身|进入|入选|纳入|列入|达到|达标|合格|获得|实现|要|需|将|能|可")
 # A question about money ("多少钱", "budget") is not answered by a count or a share, nor one about
 # a month or a day ("In which month of 2024…") by a year's target: the plans set neither.
@@ -1213,6 +1215,10 @@ class Assistant:
             return None
         if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
+        if (m := _COUNTED_BEFORE.search(re.sub(r"[（(][^（()）]*[）)]", "", q.topic))) and (head := re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[-1])[-1]):
+            if any(re.search(f"[每各]个?{re.escape(head)}", p) and best.value in p
+                   for p in re.split(r"[，；。]", best.evidence)):
+                return None  # "达标的县有多少个": 每个县设置护理院至少1家 is per county, not a count of them
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
             # the head noun: after the last 的 or list mark, before a verb ("多少个学科跻身…前十": 学科;
             # "多少名国家级、省级名中医": 省级名中医)

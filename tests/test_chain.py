@@ -675,6 +675,14 @@ def test_a_rank_asked_picks_the_figure_for_that_rank(assistant):
         assert a.targets[0]["value"] == value, a.answer
 
 
+def test_a_figure_for_each_one_does_not_count_them(assistant):
+    # "每个县（市、区）设置护理院至少1家" is per county: it does not say how many counties.
+    a = assistant.ask("现代化意见里，设置了护理院的县（市、区）有多少个？")
+    assert not a.found and not a.targets, a.answer
+    a = _verified(assistant, assistant.ask("现代化意见里，每个县（市、区）要设几家护理院？"))
+    assert (a.targets[0]["value"], a.targets[0]["clause_id"]) == ("1家", "001/二/（六）/2"), a.answer
+
+
 def test_a_count_of_something_no_clause_writes_is_refused(assistant):
     # 3支 counts teams; 队员 is written nowhere, so no figure counts them.
     a = assistant.ask("省级医疗资源配置规划新组建的国家紧急医疗救援队，每支队伍编多少名队员？")
