@@ -221,7 +221,8 @@ _SUBREGIONS = {"诸暨": r"诸暨|\bzhuji\b", "嵊州": r"嵊州|\bshengzhou\b",
                "吴兴": r"吴兴|\bwuxing\b", "南浔": r"南浔|\bnanxun\b"}
 _SUBREGION = re.compile("|".join(f"(?P<r{i}>{p})" for i, p in enumerate(_SUBREGIONS.values())), re.I)
 _EN_UNIT_LIKE = re.compile(
-    r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?(?= in\b| lead|[?,.]|$)|"
+    r"(?:provincial |municipal |city )?(?:Department|Bureau|Commission|Office|Administration) of [A-Z][\w ]{2,30}?"
+    r"(?= (?:in|lead|leads|have|has|need|needs|do|does|play|plays|handle|handles|own|owns|take|takes)\b|[?,.]|$)|"
     r"(?:provincial |municipal |city )?[A-Z][\w]+(?: [A-Z][\w]+){0,3} (?:Department|Bureau|Commission|Office|Administration)\b|"
     r"(?i:\b(?:the )?(?:provincial|municipal|city|county) (?:(?:[a-z]+|&) ){1,4}(?:department|bureau|commission|office|administration)\b)")
 

@@ -1352,6 +1352,11 @@ def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
      "medical service pricing reform?",
      "What is the finance department's assigned role in the provincial hospital plan's pay-system reform?",
      "省财政厅", "000/二/（五）/3"),
+    # "what does the provincial Department of X have to do for T": a department no clause lists
+    ("What does the provincial Department of Education have to do for the high-level talent training task "
+     "in the 2021 hospital plan?",
+     "What does the provincial Department of Finance have to do for the high-level talent training task "
+     "in the 2021 hospital plan?", "省财政厅", "000/二/（二）/4"),
     # "X挑头哪项 / 哪项任务…由X牵头" asks what X leads: a unit that leads nothing is refused
     ("省公立医院方案里，省民政厅挑头哪项任务？", "哪项任务在湖州方案中由市医保局牵头？", "市医保局", "002/三/（二）/1"),
 ])
