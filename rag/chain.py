@@ -80,6 +80,8 @@ _MEASURE = re.compile(r"(?:多少|几)(张|辆|台|间|支|座|套|项)")
 _MEASURE_KIND = {"家": "institution", "所": "institution", "张": "bed", "床": "bed", "人": "person",
                  "名": "person", "位": "person", "辆": "vehicle", "台": "machine", "支": "team", "间": "room"}
 _KIND_ASKED = re.compile(f"(?:多少|几)([{''.join(_MEASURE_KIND)}])")
+# The same in English: the counted noun's kind ("how many hospice beds": not 1个 ward per county)
+_KIND_ASKED_EN = re.compile(r"\bhow many (?:[\w-]+ ){0,3}?(?:(beds?)|(ambulances?|vehicles?))\b", re.I)
 
 
 def _same_kind(asked: str, unit: str) -> bool:
@@ -1159,6 +1161,9 @@ class Assistant:
             scored = [x for x in scored if x[1].unit in _TIME_UNITS]  # "how quickly": 10分钟, not 5个 stations
         if m := _KIND_ASKED.search(q.text):  # "几家机构": 4.5张 places count another kind of thing
             scored = [x for x in scored if _same_kind(_MEASURE_KIND[m.group(1)], x[1].unit)]
+        elif q.script != "zh" and (m := _KIND_ASKED_EN.search(q.text)):
+            kind = "bed" if m.group(1) else "vehicle"
+            scored = [x for x in scored if _same_kind(kind, x[1].unit)]
         indicators = self._named_indicators(q, canonical)
         if indicators and scored:
             # The question names an indicator (日间手术占比): a figure of another one (四级手术比例)

@@ -1314,6 +1314,15 @@ def test_near_misses_in_short_staff_english_and_chinese_are_refused(assistant, q
     assert not a.found, a.answer
 
 
+@pytest.mark.parametrize("question", [
+    "How many hospice beds should each Huzhou district set up by 2025?",  # 1个 ward each, not beds
+    "How many negative-pressure ambulances does the provincial resources plan call for?",  # 200张 are beds
+])
+def test_how_many_beds_or_ambulances_needs_a_figure_counting_them(assistant, question):
+    a = assistant.ask(question)
+    assert not a.found and not a.targets, a.answer
+
+
 def test_beds_per_1k_names_beds_per_1000():
     from rag.glossary import load_glossary
 
