@@ -1314,6 +1314,26 @@ def test_near_misses_in_short_staff_english_and_chinese_are_refused(assistant, q
     assert not a.found, a.answer
 
 
+@pytest.mark.parametrize(("question", "name"), [
+    # officials' everyday English for a plan's indicator or programme
+    ("What share of institutions should let out-of-town patients settle their bills directly?", "异地结算医疗机构开通率"),
+    ("Who runs the wristband scheme?", "上车即入院"),
+    ("Who runs the 'health express' trips?", "健康直通车"),
+    ("How widely should electronic medical records at level 4 be in place?", "电子病历4级及以上覆盖率"),
+])
+def test_everyday_english_names_the_plans_term(question, name):
+    from rag.glossary import load_glossary
+
+    from .conftest import CORPUS
+    assert name in load_glossary(CORPUS / "glossary.tsv").expand_en(question)
+
+
+def test_a_programme_by_its_english_nickname_finds_its_lead(assistant):
+    # 附件2's party-building row: "健康直通车" trips and fee waivers, carried out by 各级公立医院
+    a = _verified(assistant, assistant.ask("Who is in charge of Huzhou's 'health express' trips?"))
+    assert (a.lead_unit, a.citations[0].clause_id) == ("各级公立医院", "002/附件2/15"), a.answer
+
+
 @pytest.mark.parametrize("question", [
     "How many hospice beds should each Huzhou district set up by 2025?",  # 1个 ward each, not beds
     "How many negative-pressure ambulances does the provincial resources plan call for?",  # 200张 are beds
