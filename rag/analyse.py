@@ -128,7 +128,7 @@ _RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|�
 # Plans by region or name, zh and en. Provincial questions may hit any of 000/001/003.
 _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"湖州|huzhou|示范项目|demo(?:nstration)? project", re.I), ("002",)),
-    (re.compile(r"绍兴|shaoxing", re.I), ("004",)),
+    (re.compile(r"绍兴|shaoxing|(?:卫生健康|卫健)(?:事业)?(?:发展)?[“\"]?十四五[”\"]?(?:规划)?", re.I), ("004",)),
     (re.compile(r"省级医疗资源配置|医疗资源配置|资源配置(?:规划|十四五|“十四五”)|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|(?:卫生健康|卫健)现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),

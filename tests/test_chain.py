@@ -1372,6 +1372,13 @@ def test_an_indicator_by_its_short_name(assistant, question, value, clause_id):
     assert (a.targets[0]["value"], a.targets[0]["clause_id"]) == (value, clause_id), a.answer
 
 
+def test_shaoxings_plan_by_its_title_words(assistant):
+    # "卫健十四五规划" is Shaoxing's 卫生健康事业发展“十四五”规划: it sets the filter and leaves the
+    # searched words, where 十四五 and 规划 outweighed 全血采集
+    a = _verified(assistant, assistant.ask("卫健十四五规划里，全血采集量每年增长多少？"))
+    assert a.slots["filter"] == ["004"] and (a.targets[0]["value"], a.targets[0]["clause_id"]) == ("2%", "004/三/（一）/4"), a.answer
+
+
 @pytest.mark.parametrize(("refused", "answered", "unit", "clause_id"), [
     # "X's role?" in a note-style question is X's part in the task named
     ("Provincial hospital plan, pay-system reform: the healthcare security administration's role?",
