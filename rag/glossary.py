@@ -423,7 +423,11 @@ class Glossary:
         Returns:
             Canonical zh names of indicator entries, in order of appearance.
         """
-        return _expand(_zh_key(question), self._indicator_index, _zh_pattern)
+        key = _zh_key(question)
+        found = _expand(key, self._indicator_index, _zh_pattern)
+        # "日间手术的占比" names 日间手术占比: a 的 inside a name does not change what it names
+        joined = _expand(key.replace("的", ""), self._indicator_index, _zh_pattern) if "的" in key else []
+        return list(dict.fromkeys(found + joined))
 
     def things_in(self, question: str) -> list[str]:
         """Indicators and terms (what a task or figure is about: 清廉医院, 鸿雁计划) a Chinese

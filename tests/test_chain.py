@@ -1379,6 +1379,16 @@ def test_shaoxings_plan_by_its_title_words(assistant):
     assert a.slots["filter"] == ["004"] and (a.targets[0]["value"], a.targets[0]["clause_id"]) == ("2%", "004/三/（一）/4"), a.answer
 
 
+def test_an_indicator_with_a_de_inside_is_still_that_indicator(assistant):
+    # "日间手术的占比" names 日间手术占比: Shaoxing sets none, and 医共体牵头医院 80% reaching 三级 is not it
+    a = assistant.ask("绍兴十四五规划里，三级医院日间手术的占比定在多少？")
+    assert not a.found and not a.targets, a.answer
+    from rag.glossary import load_glossary
+
+    from .conftest import CORPUS
+    assert "日间手术比例" in load_glossary(CORPUS / "glossary.tsv").indicators_in("日间手术的占比")
+
+
 @pytest.mark.parametrize(("refused", "answered", "unit", "clause_id"), [
     # "X's role?" in a note-style question is X's part in the task named
     ("Provincial hospital plan, pay-system reform: the healthcare security administration's role?",
