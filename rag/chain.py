@@ -909,6 +909,17 @@ class Assistant:
             return got > 0
         return got >= THING_SHARE * sum(things.values())
 
+    @staticmethod
+    def _for_each_counted(q: Query, t: Target) -> bool:
+        """Whether the question counts a noun written before its measure word ("达标的县有多少个")
+        and the figure's own part of its sentence is written for each of them (每个县…1家)."""
+        m = _COUNTED_BEFORE.search(re.sub(r"[（(][^（()）]*[）)]", "", q.topic))  # (市、区) aside
+        if not m:
+            return False
+        head = re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[-1])[-1]  # after the verb and 的
+        return bool(head) and any(re.search(f"[每各]个?{re.escape(head)}", part) and t.value in part
+                                  for part in re.split(r"[，；。]", t.evidence))
+
     def _lacks_asked_list(self, q: Query, text: str) -> bool:
         """The question asks which cities, or which hospitals (a particular one the plans charge,
         浙医一院 — not a kind, 省级医院), and `text` names none: how many is not which."""
@@ -1221,10 +1232,8 @@ class Assistant:
             return None
         if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for
-        if (m := _COUNTED_BEFORE.search(re.sub(r"[（(][^（()）]*[）)]", "", q.topic))) and (head := re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[-1])[-1]):
-            if any(re.search(f"[每各]个?{re.escape(head)}", p) and best.value in p
-                   for p in re.split(r"[，；。]", best.evidence)):
-                return None  # "达标的县有多少个": 每个县设置护理院至少1家 is per county, not a count of them
+        if self._for_each_counted(q, best):
+            return None  # "达标的县有多少个": 每个县设置护理院至少1家 is per county, not a count of them
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
             # the head noun: after the last 的 or list mark, before a verb ("多少个学科跻身…前十": 学科;
             # "多少名国家级、省级名中医": 省级名中医)
