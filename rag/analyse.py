@@ -88,7 +88,9 @@ _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |pu
 # A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target
 # year. After the year: its month (and day) and the verb; before it: the verb and the month.
 _ISSUE_ZH = r"\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)"
-_ISSUE_EN = (r"\s+(?:in\s+|on\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_EN = "|".join(_MONTHS)  # English month names by their first three letters
+_ISSUE_EN = (rf"\s+(?:in\s+|on\s+)?(?:\d{{1,2}}\s+)?(?:{_MONTH_EN})[a-z]*\.?\s*"
              r"(?:\d{1,2},?\s*)?")
 # …or the month and the document, without a verb ("2023年3月那个卫健现代化文件").
 _MONTH_DOC = r"\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)"
@@ -99,8 +101,7 @@ _ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:那份|这份|那个|�
                          r"20\d\d\s*年\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?"
                          r"(?=(?:(?!目标|指标)[\u4e00-\u9fff\s]){0,10}?(?:方案|意见|文件))|"
                          rf"\b(?:issued|published|released|dated){_ISSUE_EN}20\d\d", re.I)
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_YEAR = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_YEAR = re.compile(rf"(20\d\d)\s*年\s*(\d{{1,2}})\s*月|\b({_MONTH_EN})[a-z]*\.?"
                          r"\s*(?:\d{1,2},?\s*)?(20\d\d)", re.I)
 
 
