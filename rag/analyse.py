@@ -49,6 +49,9 @@ _TARGET = re.compile(
     # a bare indicator asked ("湖州22年县域内住院占比？"): its figure is what is wanted
     r"(?:率|占比|比例|比重|指数|床位数|人数|数量|总数|医院数)\s*[?？]?\s*$|"
     r"\b(?:head)?count\b(?! as\b)|\btotal\b|\bmin\b|\bmax\b|\bhow (?:full|far)\b|"
+    # a degree asked ("how digitised should core public health work be"): the figure that measures it
+    r"\bhow (?!(?:should|must|will|would|can|could|do|does|did|is|are|was|were|to|about)\b)[a-z-]+ "
+    r"(?:should|must|will|is|are)\b.*\bbe\b|"
     r"目标|达到多少|多少|几[个家张名所支辆位间台座]|比例是|比重|指标|要求.*(?:达到|不低于)|到20\d\d|基线|基期|完成情况|"
     r"(?:占比|比例|率)(?:有|的)?(?:什么|啥|何)?要求|几(?:分钟|天|年|岁|项|人|倍|成|次|级|万)|以内|上限|下限|"
     r"(?:压|降|提高|提升|控制|增加)到|卡在|多大比例|多少比例|比例多少|百分之几|几成|"

@@ -900,11 +900,22 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("Shaoxing 2025: total networked ambulances?", "target"),
     ("Shaoxing 2025: negative-pressure ambulance count?", "target"),
     ("Provincial resources plan: min weekly workdays for experts posted to county hospitals?", "target"),
+    # a degree asked ("how digitised should … be") wants the figure that measures it; "how should" does not
+    ("Shaoxing: how digitised should core public health work be?", "target"),
+    ("How widespread should day surgery be by 2025?", "target"),
+    ("How should county health alliances be run?", "general"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
 
     assert detect_intent(question) == intent
+
+
+def test_a_degree_asked_in_english_is_answered_by_its_figure(assistant):
+    # "how digitised should … be": 公共卫生核心业务数字化率 90%, not a general passage.
+    a = _verified(assistant, assistant.ask("Shaoxing: how digitised should core public health work be?"))
+    assert a.intent == "target" and [t["value"] for t in a.targets] == ["90%"], a.answer
+    assert a.citations[0].clause_id == "004/三/（六）/专栏8"
 
 
 def test_each_item_of_a_count_list_joined_by_和_has_its_own_tier(assistant):
