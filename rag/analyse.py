@@ -261,6 +261,12 @@ _FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第
 _WHO = re.compile(r"谁(?!担任)|(?:^|[:;,，：；—–(（]\s*|[?？]\s*)who(?:'s|’s|\s)", re.I)
 
 
+# A note naming a target year and a thing, with no question word ("Huzhou 2025: new provincial key
+# clinical specialties?", "湖州2025年新增省级临床重点专科？"): the figure for that year is asked.
+_OPEN_WORD = re.compile(r"哪|什么|啥|怎么|怎样|如何|为什么|为何|是否|有没有|吗|"
+                        r"作用|职责|\b(?:what|which|how|why|whether|does|do|did|is|are|was|were|list|describe|explain|role)\b", re.I)
+
+
 def detect_intent(text: str) -> str:
     if _FIRST_LISTED.search(text):
         return "lead_unit"
@@ -356,6 +362,9 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
                                  *(f"20{y}" for y in _SHORT_YEAR.findall(text))]))
     if re.search(r"十四五|14th five", text, re.I) and not years:
         years = ("2025",)
+    intent = detect_intent(text)
+    if intent == "general" and years and not _OPEN_WORD.search(text):
+        intent = "target"  # "Huzhou 2025: new provincial key clinical specialties?"
     role = "baseline" if _BASELINE.search(text) else "result" if _RESULT.search(text) else "target"
     m = _ELSEWHERE.search(text) if len(cities) < 2 and not _HOME.search(text) else None
     m = m or (_NATIONAL.search(text) if not docs else None)
@@ -363,7 +372,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
         text=text,
         language=language,
         script=script,
-        intent=detect_intent(text),
+        intent=intent,
         years=years,
         docs=docs,
         role=role,

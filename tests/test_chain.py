@@ -911,6 +911,21 @@ def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     assert detect_intent(question) == intent
 
 
+@pytest.mark.parametrize("question", ["Huzhou 2025: new provincial key clinical specialties?",
+                                      "湖州2025年新增省级临床重点专科？"])
+def test_a_note_naming_a_year_and_a_thing_asks_that_years_figure(assistant, question):
+    # No question word, a target year: the figure for it (1个国家级、3个省级…: the provincial 3个).
+    a = _verified(assistant, assistant.ask(question))
+    assert a.intent == "target" and [t["value"] for t in a.targets] == ["3个"], a.answer
+    assert a.citations[0].clause_id in ("002/附件2/5", "002/三/（一）/1")
+
+
+def test_a_note_asking_a_role_is_not_a_figure_question(assistant):
+    # "the DRC's role in …": what it does, not a 2021 figure (the year dates the plan).
+    a = assistant.ask("2021 prov hospital plan: the DRC's role in the high-level health talent training")
+    assert a.intent != "target", a.answer
+
+
 def test_a_degree_asked_in_english_is_answered_by_its_figure(assistant):
     # "how digitised should … be": 公共卫生核心业务数字化率 90%, not a general passage.
     a = _verified(assistant, assistant.ask("Shaoxing: how digitised should core public health work be?"))
