@@ -87,7 +87,9 @@ _SPAN = re.compile(r"(?<!\d)(20\d\d)\s*[-—–~～]\s*(?:20)?(\d\d)(?!\d)")
 _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |public |zhejiang |health |huzhou |shaoxing )*"
                          r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
                          r"document)|(?:省|市)?(?:实施)?(?:方案|意见|文件))"
-                         r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)", re.I)
+                         r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)"
+                         # "2021年那个推公立医院高质量发展的方案": a demonstrative before a plan described
+                         r"|年?(?:出|发|印发)?的?(?:那个|这个|那份|这份)(?:(?!目标|指标)[\u4e00-\u9fff]){0,16}?(?:方案|意见|文件|规划)", re.I)
 # A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target
 # year. After the year: its month (and day) and the verb; before it: the verb and the month.
 _ISSUE_ZH = r"\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)"
@@ -136,10 +138,10 @@ _PLANS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"省级医疗资源配置|医疗资源配置|资源配置(?:规划|十四五|“十四五”)|resources? allocation|(?:medical )?resources? (?:plan|FYP)|省级医院规划", re.I), ("003",)),
     (re.compile(r"现代化建设|(?:卫生健康|卫健)现代化|现代化(?:实施)?意见|现代化[那的]?[张个]?(?:重点)?指标|moderni[sz]\w*", re.I),
      ("001",)),
-    (re.compile(r"高质量发展实施方案|推动公立医院高质量发展|省(?:里)?公立医院(?:高质量)?(?:发展)?(?:实施)?(?:方案)?|high-quality development of public|"
+    (re.compile(r"高质量发展实施方案|推(?:动|进)?公立医院高质量发展(?:的?(?:实施)?方案)?|省(?:里)?公立医院(?:高质量)?(?:发展)?(?:实施)?(?:方案)?|high-quality development of public|"
                 r"(?:provincial|zhejiang)(?:'s)? (?:20\d\d )?(?:public )?hospital (?:plan|programme)|public hospital (?:reform |development )?plan|"
                 r"plan for (?:the )?public hospitals|"
-                r"public hospital high-quality development|公立医院高质量发展(?:实施)?方案", re.I), ("000",)),
+                r"public hospital high-quality development|公立医院高质量发展的?(?:实施)?方案", re.I), ("000",)),
     (re.compile(r"浙江|省级|全省|省里|本省|provincial|zhejiang|province", re.I), ("000", "001", "003")),
 )
 # Zhejiang's eleven cities: several named together are a list inside a provincial task
@@ -258,7 +260,7 @@ _FIRST_LISTED = re.compile(r"(?:排|列)(?:在)?(?:第一|首位|最前|头)|第
 
 
 # "谁来建 / who builds …": any "who" asked (not "由谁担任", a post) is about responsibility.
-_WHO = re.compile(r"谁(?!担任)|(?:^|[:;,，：；—–(（]\s*|[?？]\s*)who(?:'s|’s|\s)", re.I)
+_WHO = re.compile(r"谁(?!担任)|(?:^|[:;,，：；—–(（]\s*|[?？]\s*)who(?:'s|’s|\s)|\bwhose (?:job|task|responsibility|remit|role|duty)\b", re.I)
 
 
 # A note naming a target year and a thing, with no question word ("Huzhou 2025: new provincial key

@@ -904,6 +904,7 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("Shaoxing: how digitised should core public health work be?", "target"),
     ("How widespread should day surgery be by 2025?", "target"),
     ("How should county health alliances be run?", "general"),
+    ("Whose job is it to run performance appraisal of public hospitals?", "lead_unit"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
@@ -924,6 +925,13 @@ def test_a_note_asking_a_role_is_not_a_figure_question(assistant):
     # "the DRC's role in …": what it does, not a 2021 figure (the year dates the plan).
     a = assistant.ask("2021 prov hospital plan: the DRC's role in the high-level health talent training")
     assert a.intent != "target", a.answer
+
+
+def test_a_year_before_that_plan_described_dates_the_plan(assistant):
+    # "2021年那个推公立医院高质量发展的方案": the 2021 plan, whose 日间手术 figure is for 2025.
+    a = _verified(assistant, assistant.ask("省里2021年那个推公立医院高质量发展的方案，对日间手术的占比定了多少？"))
+    assert a.found and [t["value"] for t in a.targets] == ["25%"], a.answer
+    assert a.citations[0].clause_id == "000/二/（三）/1"
 
 
 def test_a_degree_asked_in_english_is_answered_by_its_figure(assistant):
