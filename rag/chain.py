@@ -121,7 +121,17 @@ _DAYS = re.compile(r"\bhow many (?:days|minutes|hours)\b", re.I)  # a span asked
 _TIME_UNITS = ("分钟", "小时", "天", "年")
 # A rate per head of population, asked or stated ("每千常住人口", "千人", "/万", "per 1,000").
 _RATE = re.compile(r"每(?:千|万|百|十万|10万)|千人|万人(?!次)|千常住|/万|/10万|‰|"
-                   r"\bper (?:1,?000|thousand|10,?000|ten thousand|100,?000|capita)\b", re.I)
+                   r"\bper (?:1,?000|thousand|1k|10,?000|ten thousand|10k|100,?000|100k|capita)\b", re.I)
+# The head count a rate is per, from `_RATE`'s match: a rate per 10,000 is not one per 1,000.
+_RATE_BASES = (("100000", re.compile(r"十万|10万|100,?000|100k", re.I)), ("10000", re.compile(r"万|10,?000|ten thousand|10k", re.I)),
+               ("1000", re.compile(r"千|‰|1,?000|thousand|1k", re.I)), ("100", re.compile(r"百")))
+
+
+def _rate_base(text: str) -> str | None:
+    """The head count of the first rate per head `text` names ("每千常住人口": 1000), if it says."""
+    if m := _RATE.search(text):
+        return next((base for base, p in _RATE_BASES if p.search(m.group(0))), None)
+    return None
 # A rate per head ruled out by the question ("absolute count, not per 1,000", "总数而非每千人"):
 # only a figure that is not a rate answers it.
 _NOT_RATE = re.compile(r"\b(?:not|rather than|instead of|as opposed to)\s+(?:a\s+)?(?:rate\s+)?per "
@@ -1127,11 +1137,13 @@ class Assistant:
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True
                     continue
-                if (per_capita or not_rate) and (per_capita != bool(
-                        _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"))):
+                stated = f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"
+                if (per_capita or not_rate) and (per_capita != bool(_RATE.search(stated))):
                     # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000; "total beds, not
                     # per 1,000": 0.6张 per 1,000 is the rate ruled out
                     continue
+                if per_capita and (asked_base := _rate_base(q.text)) and _rate_base(stated) not in (None, asked_base):
+                    continue  # "beds per 10k residents": 5.8张 per 1,000 older people is another rate
                 if _TOTAL.search(q.text) and _EACH.match(t.indicator):
                     continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
                 if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:

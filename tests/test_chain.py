@@ -934,6 +934,16 @@ def test_a_year_before_that_plan_described_dates_the_plan(assistant):
     assert a.citations[0].clause_id == "000/二/（三）/1"
 
 
+@pytest.mark.parametrize("question", ["Health modernisation plan: psychiatric beds per 10k residents in 2027?",
+                                      "现代化意见里，每万名老年人康复护理床位数2027年要达到多少？"])
+def test_a_rate_per_ten_thousand_is_not_answered_by_one_per_thousand(assistant, question):
+    # 001 sets 每千名老年人…康复护理床位数 5.8张: per 1,000 older people, not per 10,000.
+    a = assistant.ask(question)
+    assert not a.found and not a.targets, a.answer
+    same = _verified(assistant, assistant.ask("现代化意见里，每千名老年人康复护理床位数2027年要达到多少？"))
+    assert [t["value"] for t in same.targets] == ["5.8"], same.answer
+
+
 def test_a_degree_asked_in_english_is_answered_by_its_figure(assistant):
     # "how digitised should … be": 公共卫生核心业务数字化率 90%, not a general passage.
     a = _verified(assistant, assistant.ask("Shaoxing: how digitised should core public health work be?"))
