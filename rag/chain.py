@@ -53,6 +53,10 @@ ALIAS_WEIGHT = 0.5
 WORD_MAX = 4
 RAREST_MATCH = 0.6  # an English question's rarest named word missing: refuse below this (README "Refusals")
 MIN_TARGET_MATCH = 0.25  # below this share of the asked words matched, refuse (README "Refusals")
+# A word no clause writes, naming what an indicator counts or measures ("千人药师数"), refuses a figure
+# that matches less than this share; above it the rest of the name vouches for a synonym ("存活率").
+UNSEEN_HEAD_MATCH = 0.5
+_HEAD_OF = r"{}(?<!所)(?:人?数|数量|率|占比|比例|比重)"  # ("…中所占比例": 所占 is how a share is said)
 GENERAL_FALLBACK = 0.7  # coverage of the top clause that lets a target question get a quote instead
 MIN_LEAD_COVERAGE = 0.3  # share of the question a clause must cover to answer who leads it
 THING_SHARE = 0.5  # rarity-weighted share of the named indicators/terms a lead clause must write
@@ -757,6 +761,15 @@ class Assistant:
             return []
         return sorted(unseen, key=q.text.find)
 
+    def _unseen_head(self, q: Query, unseen: set[str]) -> str | None:
+        """A word no clause writes that is what the asked indicator counts or measures: a whole
+        word before 数/率/占比… ("千人药师数": 药师). Not part of a longer word ("存活率", a synonym the
+        rest of the name can vouch for) nor an adverb ("绝对数")."""
+        if not unseen:
+            return None
+        whole = self.searcher.tokenizer.whole_words(q.text)
+        return next((w for w in whole if w in unseen and re.search(_HEAD_OF.format(w), q.text)), None)
+
     def _unseen(self, words: Iterable[str]) -> set[str]:
         """The Chinese words no clause writes, even inside a longer word (抗菌 in 抗菌药物使用强度)."""
         return {w for w in words if not self.searcher.idf(w) and _HAN_WORD.fullmatch(w) and w not in self._all_text}
@@ -1241,6 +1254,9 @@ class Assistant:
         base["slots"]["target_best"] = f"{best.clause_id} {best.indicator} {best.value}"
         base["slots"]["target_missing"] = sorted(asked - covered, key=lambda w: -idf(w))
         if match < MIN_TARGET_MATCH:
+            return None
+        if match < UNSEEN_HEAD_MATCH and (head := self._unseen_head(q, unseen)):
+            base["slots"]["target_missing"] = [head]  # "千人药师数": no plan counts 药师, whatever else matches
             return None
         if self._lacks_asked_list(q, best.evidence):
             return None  # "分别依托哪几家医院": a count of them is not the hospitals asked for

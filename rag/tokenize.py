@@ -70,6 +70,11 @@ class Tokenizer:
         only among the last RECENT_TEXTS texts."""
         return list(self._get(text, fixed))
 
+    def whole_words(self, text: str) -> list[str]:
+        """`text` cut into whole words (jieba's accurate mode, no search-mode sub-words): 存活率 is
+        one word, not 存活 and 率."""
+        return self._jieba.lcut(unicodedata.normalize("NFKC", text).lower())
+
     def _get(self, text: str, fixed: bool) -> tuple[str, ...]:
         if not fixed:
             return self._recent(text)

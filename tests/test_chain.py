@@ -944,6 +944,15 @@ def test_a_rate_per_ten_thousand_is_not_answered_by_one_per_thousand(assistant, 
     assert [t["value"] for t in same.targets] == ["5.8"], same.answer
 
 
+def test_an_indicator_counting_what_no_plan_writes_is_refused(assistant):
+    # No plan writes 药师: the per-1,000 doctors figure (执业（助理）医师数 4.3) does not count them.
+    no = assistant.ask("绍兴十四五规划千人药师数目标多少？")
+    assert not no.found and no.slots["target_missing"] == ["药师"], no.answer
+    # 存活率 inside one word is the 生存率 the rest of the name vouches for.
+    yes = _verified(assistant, assistant.ask("现代化指标里癌症患者5年存活率，27年要到多少？"))
+    assert [t["value"] for t in yes.targets] == ["50%"], yes.answer
+
+
 def test_a_degree_asked_in_english_is_answered_by_its_figure(assistant):
     # "how digitised should … be": 公共卫生核心业务数字化率 90%, not a general passage.
     a = _verified(assistant, assistant.ask("Shaoxing: how digitised should core public health work be?"))
