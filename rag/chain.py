@@ -136,6 +136,8 @@ def _rate_base(text: str) -> str | None:
     if m := _RATE.search(text):
         return next((base for base, p in _RATE_BASES if p.search(m.group(0))), None)
     return None
+
+
 # A rate per head ruled out by the question ("absolute count, not per 1,000", "总数而非每千人"):
 # only a figure that is not a rate answers it.
 _NOT_RATE = re.compile(r"\b(?:not|rather than|instead of|as opposed to)\s+(?:a\s+)?(?:rate\s+)?per "
@@ -768,7 +770,7 @@ class Assistant:
         if not unseen:
             return None
         whole = self.searcher.tokenizer.whole_words(q.text)
-        return next((w for w in whole if w in unseen and re.search(_HEAD_OF.format(w), q.text)), None)
+        return next((w for w in whole if w in unseen and re.search(_HEAD_OF.format(re.escape(w)), q.text)), None)
 
     def _unseen(self, words: Iterable[str]) -> set[str]:
         """The Chinese words no clause writes, even inside a longer word (抗菌 in 抗菌药物使用强度)."""
@@ -1132,6 +1134,7 @@ class Assistant:
         ranks = set(_RANK.findall(q.topic))
         not_rate = bool(_NOT_RATE.search(q.text))
         per_capita = bool(_RATE.search(q.text)) and not not_rate
+        asked_base = _rate_base(q.text) if per_capita else None  # per 1,000 or per 10,000…
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -1155,7 +1158,7 @@ class Assistant:
                     # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000; "total beds, not
                     # per 1,000": 0.6张 per 1,000 is the rate ruled out
                     continue
-                if per_capita and (asked_base := _rate_base(q.text)) and _rate_base(stated) not in (None, asked_base):
+                if asked_base and _rate_base(stated) not in (None, asked_base):
                     continue  # "beds per 10k residents": 5.8张 per 1,000 older people is another rate
                 if _TOTAL.search(q.text) and _EACH.match(t.indicator):
                     continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
