@@ -131,11 +131,9 @@ _RATE_BASES = (("100000", re.compile(r"十万|10万|100,?000|100k", re.I)), ("10
                ("1000", re.compile(r"千|‰|1,?000|thousand|1k", re.I)), ("100", re.compile(r"百")))
 
 
-def _rate_base(text: str) -> str | None:
-    """The head count of the first rate per head `text` names ("每千常住人口": 1000), if it says."""
-    if m := _RATE.search(text):
-        return next((base for base, p in _RATE_BASES if p.search(m.group(0))), None)
-    return None
+def _rate_base(rate: str) -> str | None:
+    """The head count of a rate per head `_RATE` matched ("每千": 1000), if it says."""
+    return next((base for base, p in _RATE_BASES if p.search(rate)), None)
 
 
 # A rate per head ruled out by the question ("absolute count, not per 1,000", "总数而非每千人"):
@@ -1133,8 +1131,9 @@ class Assistant:
             asked_parties = tuple(own or named for own, named in zip(asked_parties, _tiers(asked_for), strict=True))
         ranks = set(_RANK.findall(q.topic))
         not_rate = bool(_NOT_RATE.search(q.text))
-        per_capita = bool(_RATE.search(q.text)) and not not_rate
-        asked_base = _rate_base(q.text) if per_capita else None  # per 1,000 or per 10,000…
+        asked_rate = None if not_rate else _RATE.search(q.text)
+        per_capita = asked_rate is not None
+        asked_base = _rate_base(asked_rate.group(0)) if asked_rate else None  # per 1,000 or per 10,000…
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
             yearly = clause.kind == "task_row"  # a 实施计划表 row: one cell per year
@@ -1153,13 +1152,14 @@ class Assistant:
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True
                     continue
-                stated = f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}"
-                if (per_capita or not_rate) and (per_capita != bool(_RATE.search(stated))):
-                    # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000; "total beds, not
-                    # per 1,000": 0.6张 per 1,000 is the rate ruled out
-                    continue
-                if asked_base and _rate_base(stated) not in (None, asked_base):
-                    continue  # "beds per 10k residents": 5.8张 per 1,000 older people is another rate
+                if per_capita or not_rate:
+                    rate = _RATE.search(f"{t.indicator} {t.unit} {t.evidence[: t.evidence.find(t.value)]}")
+                    if per_capita != bool(rate):
+                        # "每千常住人口ICU床位": 200张 beds in all is not a rate per 1,000; "total beds, not
+                        # per 1,000": 0.6张 per 1,000 is the rate ruled out
+                        continue
+                    if rate and asked_base and _rate_base(rate.group(0)) not in (None, asked_base):
+                        continue  # "beds per 10k residents": 5.8张 per 1,000 older people is another rate
                 if _TOTAL.search(q.text) and _EACH.match(t.indicator):
                     continue  # "how many in total across the city": 各区、县至少建成1个 is each one's
                 if ranks and (said := set(_RANK.findall(f"{t.indicator} {self._near(t)}"))) and not ranks & said:
