@@ -83,13 +83,24 @@ _COLLOQUIAL = (
 )
 # A span of years ("2023-25", "2023—2025年"): a plan's period, which names the plan, not a target year.
 _SPAN = re.compile(r"(?<!\d)(20\d\d)\s*[-—–~～]\s*(?:20)?(\d\d)(?!\d)")
+# A demonstrative before a plan named loosely ("那个卫健现代化文件").
+_THAT = "那个|这个|那份|这份"
+
+
+def _described(most: int, docs: str = "方案|意见|文件", space: bool = False) -> str:
+    """A plan described in up to `most` characters before its kind of document ("推公立医院高质量
+    发展的方案"), not a target's wording (目标, 指标); `space`: spaces may stand inside."""
+    char = r"[\u4e00-\u9fff\s]" if space else r"[\u4e00-\u9fff]"
+    return rf"(?:(?!目标|指标){char}){{0,{most}}}?(?:{docs})"
+
+
 # A year that dates a plan ("the 2023 modernisation opinions", "2021年的方案"), not a target.
 _PLAN_AFTER = re.compile(r"(?:年?(?:的|版|印发的)?)\s*(?:(?:provincial |public |zhejiang |health |huzhou |shaoxing )*"
                          r"(?:modernis|moderniz|public hospital|hospital (?:reform )?plan|plan\b|opinions?\b|programme|"
                          r"document)|(?:省|市)?(?:实施)?(?:方案|意见|文件))"
-                         r"|年?(?:的|版|印发的)(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)"
+                         rf"|年?(?:的|版|印发的){_described(10)}"
                          # "2021年那个推公立医院高质量发展的方案": a demonstrative before a plan described
-                         r"|年?(?:出|发|印发)?的?(?:那个|这个|那份|这份)(?:(?!目标|指标)[\u4e00-\u9fff]){0,16}?(?:方案|意见|文件|规划)", re.I)
+                         rf"|年?(?:出|发|印发)?的?(?:{_THAT}){_described(16, '方案|意见|文件|规划')}", re.I)
 # A year and month of issue ("2023年3月发的", "issued in March 2023"): the plan's date, not a target
 # year. After the year: its month (and day) and the verb; before it: the verb and the month.
 _ISSUE_ZH = r"\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:份)?\s*(?:印发|发布|出台|下发|发|出)"
@@ -98,13 +109,13 @@ _MONTH_EN = "|".join(_MONTHS)  # English month names by their first three letter
 _ISSUE_EN = (rf"\s+(?:in\s+|on\s+)?(?:\d{{1,2}}\s+)?(?:{_MONTH_EN})[a-z]*\.?\s*"
              r"(?:\d{1,2},?\s*)?")
 # …or the month and the document, without a verb ("2023年3月那个卫健现代化文件").
-_MONTH_DOC = r"\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?(?:(?!目标|指标)[\u4e00-\u9fff]){0,10}?(?:方案|意见|文件)"
+_MONTH_THAT = rf"\s*\d{{1,2}}\s*月份?\s*(?:的|{_THAT})?"  # "3月那个"
+_MONTH_DOC = _MONTH_THAT + _described(10)
 _ISSUED_AFTER = re.compile(rf"年?(?:{_ISSUE_ZH}|{_MONTH_DOC})")
 _ISSUED_BEFORE = re.compile(rf"(?:issued|published|released|dated|of|from){_ISSUE_EN}$", re.I)
 # The whole date of issue, taken out of the searched topic.
-_ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:那份|这份|那个|这个)?|"
-                         r"20\d\d\s*年\s*\d{1,2}\s*月份?\s*(?:的|那个|这个|那份|这份)?"
-                         r"(?=(?:(?!目标|指标)[\u4e00-\u9fff\s]){0,10}?(?:方案|意见|文件))|"
+_ISSUE_DATE = re.compile(rf"20\d\d\s*年{_ISSUE_ZH}的?(?:{_THAT})?|"
+                         rf"20\d\d\s*年{_MONTH_THAT}(?={_described(10, space=True)})|"
                          rf"\b(?:issued|published|released|dated){_ISSUE_EN}20\d\d", re.I)
 _MONTH_YEAR = re.compile(rf"(20\d\d)\s*年\s*(\d{{1,2}})\s*月|\b({_MONTH_EN})[a-z]*\.?"
                          r"\s*(?:\d{1,2},?\s*)?(20\d\d)", re.I)
@@ -153,7 +164,7 @@ _CITIES = re.compile(r"杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|�
 _PLAN_WRAPPER = re.compile(
     r"[\u4e00-\u9fff]{0,14}?(?:印发|发布|出台)的(?:这个|那个)?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
     r"(?:按|根据|在)?(?:省里|省级)?的?(?:这个)?(?:方案|规划|实施意见|意见)(?:里|中|上|中的|里的)|"
-    r"(?:那个|这个|那份|这份)[\u4e00-\u9fff\s]{0,10}?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
+    rf"(?:{_THAT})[\u4e00-\u9fff\s]{{0,10}}?(?:方案|规划|实施意见|意见|文件)(?:里|中|上|中的|里的)?|"
     r"(?<![\u4e00-\u9fff])文件(?:里|中|上)?的?(?![\u4e00-\u9fff])|"
     r"\b(?:in|under|according to|per) (?:the )?[\w' -]{0,30}?(?:plan|opinions|programme)(?:'s)?\b",
     re.I,
