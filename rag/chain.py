@@ -219,7 +219,7 @@ _REVERSE = re.compile(
     r".{3,80}? responsible for\b", re.I)
 # "What does X do in task T" / "X承担哪些任务": about one unit's part in a task, not who leads it.
 _ROLE = re.compile(r"承担(?:了)?(?:哪些|什么|啥)|(?:起|发挥)(?:了)?(?:什么|啥|哪些)作用|(?:做|干)(?:什么|啥)|什么角色|"
-                   r"负责哪(?:一)?(?:块|部分|些)|管哪(?:一)?块|"
+                   r"负责(?:的是)?哪(?:一)?(?:块|部分|些)|管(?:的是)?哪(?:一)?块|"
                    r"\bwhat (?:role|part)\b|\bplays? in\b|\bresponsible for in\b|\bits (?:job|role|part)\b|"
                    r"\bwhat does .{3,80}? do (?:in|for|on)\b|"
                    # "X's (assigned) role (in T)?" ("clean hospital item: public security department's

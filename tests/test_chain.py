@@ -1108,6 +1108,18 @@ def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
     assert d.found and d.citations[0].clause_id == "000/二/（一）/2" and "省财政厅" in d.units, d.answer
 
 
+def test_a_units_part_asked_with_de_shi(assistant):
+    from rag.analyse import analyse
+
+    # "负责的是哪一块" / "管的是哪块" ask the unit's part like "负责哪一块": 省大数据局 is not on
+    # 000/二/（三）/2's list (省卫生健康委、省医保局), 省医保局 is.
+    a = assistant.ask("省公立医院高质量发展方案里“健康大脑+”多跨场景应用那一条，省大数据局负责的是哪一块？")
+    assert not a.found and "省大数据局" in a.answer, a.answer
+    b = _verified(assistant, assistant.ask("“健康大脑+”多跨场景应用，省医保局管的是哪块？"))
+    assert b.found and b.citations[0].clause_id == "000/二/（三）/2" and "省医保局" in b.units, b.answer
+    assert analyse("“健康大脑+”多跨场景应用，省医保局负责的是哪一块？").intent == "lead_unit"
+
+
 def test_with_no_year_asked_a_review_tables_goal_is_not_the_plans(assistant):
     # 表1 reviews the 13th FYP (its 2020 goals); the 14th FYP's bed density goal is 7张 for 2025.
     a = _verified(assistant, assistant.ask("Shaoxing health FYP: bed density target, beds per thousand population?"))
