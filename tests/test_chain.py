@@ -1108,6 +1108,14 @@ def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
     assert d.found and d.citations[0].clause_id == "000/二/（一）/2" and "省财政厅" in d.units, d.answer
 
 
+def test_how_full_the_beds_should_be_is_the_bed_use_rate(assistant):
+    # Everyday English for 床位使用率: without it, "beds" alone found 专栏5's first figure (20%).
+    a = _verified(assistant, assistant.ask("How full should the beds be at Shaoxing's township and community "
+                                           "health centres by the end of the five-year plan?"))
+    assert [(t["indicator"], t["value"]) for t in a.targets] == [("床位使用率", "80%")], a.answer
+    assert a.citations[0].clause_id == "004/三/（三）/专栏5"
+
+
 def test_a_units_part_asked_with_de_shi(assistant):
     from rag.analyse import analyse
 
