@@ -24,14 +24,14 @@ _UNITS = re.compile(
     r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)|"
     # every unit, or the list in its order: 单位有哪些, 哪几家, 依次列出, 按文件顺序, "in listed order"
     r"(?:单位|部门)(?:都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原文|原)?(?:原来)?的?顺序|依次是|"
-    r"哪(?:些|几个|几家)主体|列出(?:.{0,30})(?:单位|部门)|"
+    r"哪(?:些|几个|几家)主体|列出(?:.{0,30})(?:单位|部门)|由哪(?:些|几(?:个|家))|"
     r"\bin (?:the )?(?:listed )?order\b|\bin the order (?:listed|given)\b|"
     r"\bwhich (?:other )?(?:departments|units|bodies|agencies|bureaus|organi[sz]ations)\b(?! leads?\b)",
     re.I,
 )
 _LEAD = re.compile(
     r"牵头|挑头|领头|主抓|归口|归哪|谁(?:来)?(?:主导|统筹)|(?:主导|统筹)(?:单位|部门)|负总责|责任主体|归谁|责任方|落到谁|谁头上|哪个(?:单位|部门|机构|局|委|厅|办)|哪家|谁(?:来)?负责|由谁|"
-    r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:的是)?(?:哪|什么|啥)|"
+    r"主责|主管|负责单位|落实单位|主办单位|谁(?:来)?(?:抓|管|推进|推动|落实|干|做|办)|谁的活|谁说了算|负责(?:的是)?(?:哪|什么|啥)|由哪(?:个|家)|"
     # a unit's part: "市医保局管啥 / 承担哪部分工作", "what's the Big Data Bureau doing"
     r"管(?:啥|什么|哪(?:一)?(?:项|块|些|部分))|承担(?:的是)?(?:哪(?:一)?(?:项|块|些|部分)|啥|什么)|"
     r"\bwhat(?:'s| is| does| do) (?:the )?[\w&' -]{3,60}?(?:bureau|department|commission|office|administration|"

@@ -66,9 +66,25 @@ def where(clause: Clause, doc: Doc, lang: str) -> str:
     return f"《{doc.title}》{clause.heading}“{clause.title}”"
 
 
+def charged_together(clause: Clause) -> list[str]:
+    """Units the running text charges with the clause's first inline task, in order ("浙医一院、
+    浙医二院…承担相应的…"): all of them answer, not the first alone as "the lead". Empty for a clause
+    with a responsibility list."""
+    if clause.units or not clause.inline_leads:
+        return []
+    return list(dict.fromkeys(u for u, _, scope in clause.inline_leads if scope == clause.inline_leads[0][2]))
+
+
 def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
     lead = clause.lead_unit
     alias = dict(clause.aliases).get(lead)
+    together = charged_together(clause)
+    if len(together) > 1 and together[0] == lead:
+        if lang == "en":
+            names = [name(u, lang, en) for u in together]
+            return (f"The plan charges {', '.join(names[:-1])} and {names[-1]} together with this task "
+                    f"(the text names {lead} first). Source: {where(clause, doc, lang)}.")
+        return f"由{'、'.join(together)}共同承担（原文首列{lead}）。出处：{where(clause, doc, lang)}。"
     if lang == "en":
         s = f"The lead unit is {name(lead, lang, en)}"
         s += f" (also named {alias})" if alias else ""
@@ -98,8 +114,11 @@ def counterparts_note(others: list[Clause], lang: str, en: EnName) -> str:
 
 
 def units_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
-    listed = [name(u, lang, en) for u in clause.units] or [name(clause.lead_unit, lang, en)]
+    listed = [name(u, lang, en) for u in clause.units or charged_together(clause) or (clause.lead_unit,)]
     implied = [name(u, lang, en) for u in clause.implied_units]
+    if not clause.units:  # named in running text, not in a responsibility list
+        return (f"Charged in the plan's text: {'; '.join(listed)}. Source: {where(clause, doc, lang)}."
+                if lang == "en" else f"正文所列承担单位：{'、'.join(listed)}。出处：{where(clause, doc, lang)}。")
     if lang == "en":
         s = f"Responsible units, lead first: {'; '.join(listed)}."
         if implied:

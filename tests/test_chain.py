@@ -1108,6 +1108,23 @@ def test_more_ways_of_asking_a_units_part_in_a_task(assistant):
     assert d.found and d.citations[0].clause_id == "000/二/（一）/2" and "省财政厅" in d.units, d.answer
 
 
+def test_units_the_text_charges_together_are_all_named(assistant):
+    # "浙大儿院和浙大妇产科医院需负责相应的区域医疗中心建设工作，并引领承担全省辖区妇女、儿童的健康管理
+    # 任务": both answer, not the first alone as "牵头单位"; no responsibility list is claimed.
+    from rag.analyse import analyse
+
+    a = _verified(assistant, assistant.ask("省资源配置规划里，全省妇女儿童健康管理由哪家医院牵头？"))
+    assert a.lead_unit == "浙大儿院" and a.units == ("浙大儿院", "浙大妇产科医院"), a.answer
+    assert "浙大儿院、浙大妇产科医院共同承担" in a.answer and "牵头单位" not in a.answer, a.answer
+    b = _verified(assistant, assistant.ask("In the provincial resources plan, who leads the province-wide health "
+                                           "management of women and children?"))
+    assert "together" in b.answer and "Women's Hospital" in b.answer, b.answer
+    c = _verified(assistant, assistant.ask("省资源配置规划里，全省妇女儿童健康管理由哪些医院承担？"))
+    assert c.intent == "units" and "正文所列承担单位：浙大儿院、浙大妇产科医院" in c.answer, c.answer
+    assert "列第一位的为牵头单位" not in c.answer
+    assert analyse("这项工作由哪家医院负责？").intent == "lead_unit"
+
+
 def test_how_full_the_beds_should_be_is_the_bed_use_rate(assistant):
     # Everyday English for 床位使用率: without it, "beds" alone found 专栏5's first figure (20%).
     a = _verified(assistant, assistant.ask("How full should the beds be at Shaoxing's township and community "
