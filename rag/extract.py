@@ -407,8 +407,13 @@ def _respectively(sub: str, targets: list[Target], first: int, before: str = "")
     "…重症床位占总床位数的比例（县级二甲以上）".
     """
     found = targets[first:]
-    if "分别" not in sub or len(found) < 2:
+    if len(found) < 2:
         return
+    if "分别" not in sub:  # "门诊和住院患者满意度平均达90和92以上": the values joined as the subjects are
+        joined = re.search(rf"(?:{_VERB})\s*{re.escape(found[0].value)}\s*和\s*{re.escape(found[1].number)}", sub)
+        if len(found) != 2 or not joined or len(re.split(r"和", sub[: joined.start()])) != 2:
+            return
+        sub = f"{sub[: joined.start()]}分别{sub[joined.start():]}"
     post = found[-1].comparator
     if post in ("以上", "以下", "左右", "以内"):  # "分别达到4%、8%以上": 以上 qualifies every value
         for i, t in enumerate(found[:-1]):

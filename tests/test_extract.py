@@ -151,6 +151,17 @@ def test_respectively_gives_each_value_its_own_indicator_and_comparator():
     assert [t.comparator for t in ts[2:]] == ["以上", "以上"]  # 以上 qualifies both values
 
 
+def test_values_joined_like_their_subjects_are_respective_without_fenbie():
+    # Huzhou 附件2: "门诊和住院患者满意度平均达90和92以上" — 92 is the inpatients', not a second
+    # figure for the whole phrase; both keep 以上.
+    ts = extract_targets("公立医院门诊和住院患者满意度平均达90和92以上。", "x", "002", "2025")
+    assert [(t.indicator, t.comparator, t.value) for t in ts] == [
+        ("公立医院门诊", "以上", "90"), ("住院患者满意度平均", "以上", "92")]
+    # One subject with two values joined by 和 is left alone (not split into items it lacks).
+    ts = extract_targets("床位使用率达80和85以上。", "x", "004", "2025")
+    assert {t.indicator for t in ts} == {ts[0].indicator} and "床位使用率" in ts[0].indicator
+
+
 def test_respectively_finds_its_items_in_an_earlier_sub_sentence():
     text = ("全面加强县级二甲以上和省市三级综合医院的重症学科（含综合ICU、专科ICU）建设，"
             "重症床位占总床位数的比例分别达到4%、8%以上。")
