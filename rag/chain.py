@@ -89,7 +89,9 @@ _KIND_ASKED_EN = re.compile(r"\bhow many (?:[\w-]+ ){0,3}?(?:(beds?)|(ambulances
 
 
 def _same_kind(asked: str, unit: str) -> bool:
-    """Whether a figure in `unit` can count what a measure word of kind `asked` counts."""
+    """Whether a figure in `unit` can count what a measure word of kind `asked` counts. A rate
+    counts what is above its line: "床/万人" counts beds (per 10,000 people), not people."""
+    unit = unit.split("/")[0] or unit
     if kind := _MEASURE_KIND.get(unit[-1:]):
         return kind == asked
     return unit[-1:] not in ("个", "项") or asked not in ("person", "bed", "room")

@@ -1125,6 +1125,13 @@ def test_units_the_text_charges_together_are_all_named(assistant):
     assert analyse("这项工作由哪家医院负责？").intent == "lead_unit"
 
 
+def test_a_rate_counts_what_is_above_its_line(assistant):
+    # "每万人几张床": 1.5床/万人 counts beds (per 10,000 people), not people.
+    a = _verified(assistant, assistant.ask("绍兴要建市级传染病定点救治医院，全市传染病收治能力要达到每万人几张床？"))
+    assert [(t["value"], t["year"]) for t in a.targets] == [("1.5床/万人", "2025")], a.answer
+    assert a.citations[0].clause_id == "004/三/（一）/专栏1"
+
+
 def test_how_full_the_beds_should_be_is_the_bed_use_rate(assistant):
     # Everyday English for 床位使用率: without it, "beds" alone found 专栏5's first figure (20%).
     a = _verified(assistant, assistant.ask("How full should the beds be at Shaoxing's township and community "
