@@ -1270,7 +1270,9 @@ class Assistant:
         if m := _COUNTED.search(q.topic):  # "要设多少间负压病房": a figure that counts something else does not answer
             # the head noun: after the last 的 or list mark, before a verb ("多少个学科跻身…前十": 学科;
             # "多少名国家级、省级名中医": 省级名中医)
-            head = re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[0] or m.group(1))[-1] or m.group(1)
+            # (a verb inside a list of modifiers, "几家管理规范、能复制的示范单位", leaves the noun after 的)
+            head = (re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[0] or m.group(1))[-1]
+                    or re.split(r"[的、和]", m.group(1))[-1] or m.group(1))
             noun = self._words(head)
             if unseen := self._unseen(noun):  # "多少名队员": a noun no clause writes is counted by none
                 base["slots"]["target_missing"] = sorted(unseen)

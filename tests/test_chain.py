@@ -1132,6 +1132,13 @@ def test_a_rate_counts_what_is_above_its_line(assistant):
     assert a.citations[0].clause_id == "004/三/（一）/专栏1"
 
 
+def test_a_verb_inside_the_counted_nouns_modifiers_leaves_the_noun(assistant):
+    # "几家管理规范、能复制的示范单位": 能 is inside the modifiers; the counted noun is 示范单位.
+    a = _verified(assistant, assistant.ask("绍兴托育这块，每个区县要建成几家管理规范、能复制的示范单位？"))
+    assert [t["value"] for t in a.targets] == ["2—3家"], a.answer
+    assert a.citations[0].clause_id == "004/三/（七）/专栏9"
+
+
 def test_how_full_the_beds_should_be_is_the_bed_use_rate(assistant):
     # Everyday English for 床位使用率: without it, "beds" alone found 专栏5's first figure (20%).
     a = _verified(assistant, assistant.ask("How full should the beds be at Shaoxing's township and community "
