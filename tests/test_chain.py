@@ -1139,6 +1139,19 @@ def test_a_verb_inside_the_counted_nouns_modifiers_leaves_the_noun(assistant):
     assert a.citations[0].clause_id == "004/三/（七）/专栏9"
 
 
+@pytest.mark.parametrize(("question", "clause_id", "value"), [
+    # "physical" alone is a check-up (健康体检); "physical fitness" is 国民体质 — the longer name wins
+    ("What pass rate on the national physical fitness standard is Zhejiang aiming for by 2027?", "001/附件/5", "94.7%"),
+    # 优势病种 said as "conditions where Chinese medicine does best": 50 protocols, not the 20 prevention plans
+    ("How many TCM treatment protocols for conditions where Chinese medicine does best is Shaoxing going to promote?",
+     "004/三/（八）/27", "50个"),
+])
+def test_everyday_english_names_of_fitness_and_tcm_strengths(assistant, question, clause_id, value):
+    a = _verified(assistant, assistant.ask(question))
+    assert [t["value"] for t in a.targets] == [value], a.answer
+    assert a.citations[0].clause_id == clause_id
+
+
 def test_how_full_the_beds_should_be_is_the_bed_use_rate(assistant):
     # Everyday English for 床位使用率: without it, "beds" alone found 专栏5's first figure (20%).
     a = _verified(assistant, assistant.ask("How full should the beds be at Shaoxing's township and community "
