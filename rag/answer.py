@@ -67,8 +67,8 @@ def where(clause: Clause, doc: Doc, lang: str) -> str:
 
 
 def charged_together(clause: Clause) -> list[str]:
-    """Units the running text charges with the clause's first inline task, in order ("浙医一院、
-    浙医二院…承担相应的…"): all of them answer, not the first alone as "the lead". Empty for a clause
+    """Units the running text charges with the clause's first inline task, in order ("浙大儿院和
+    浙大妇产科医院需负责…"): all of them answer, not the first alone as "the lead". Empty for a clause
     with a responsibility list."""
     if clause.units or not clause.inline_leads:
         return []

@@ -411,7 +411,7 @@ def _respectively(sub: str, targets: list[Target], first: int, before: str = "")
         return
     if "分别" not in sub:  # "门诊和住院患者满意度平均达90和92以上": the values joined as the subjects are
         joined = re.search(rf"(?:{_VERB})\s*{re.escape(found[0].value)}\s*和\s*{re.escape(found[1].number)}", sub)
-        if len(found) != 2 or not joined or len(re.split(r"和", sub[: joined.start()])) != 2:
+        if len(found) != 2 or not joined or sub[: joined.start()].count("和") != 1:
             return
         sub = f"{sub[: joined.start()]}分别{sub[joined.start():]}"
     post = found[-1].comparator
