@@ -69,7 +69,10 @@ def normalize_chars(text: str) -> str:
             out.append(unicodedata.normalize("NFKC", ch))
     text = "".join(out)
     # 004 writes some Chinese headings with ASCII brackets: "(一) 指导思想" → "（一）指导思想".
-    return _HALF_PAREN.sub(r"（\1）", text)
+    # Until none is left, so that normalising again changes nothing: "((一))" → "（（一））".
+    while (wide := _HALF_PAREN.sub(r"（\1）", text)) != text:
+        text = wide
+    return text
 
 
 def collapse_spaces(text: str) -> str:
