@@ -66,25 +66,18 @@ def where(clause: Clause, doc: Doc, lang: str) -> str:
     return f"《{doc.title}》{clause.heading}“{clause.title}”"
 
 
-def charged_together(clause: Clause) -> list[str]:
-    """Units the running text charges with the clause's first inline task, in order ("浙大儿院和
-    浙大妇产科医院需负责…"): all of them answer, not the first alone as "the lead". Empty for a clause
-    with a responsibility list."""
-    if clause.units or not clause.inline_leads:
-        return []
-    return list(dict.fromkeys(u for u, _, scope in clause.inline_leads if scope == clause.inline_leads[0][2]))
-
-
-def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
+def lead_answer(clause: Clause, doc: Doc, lang: str, en: EnName, units: Sequence[str] = ()) -> str:
+    """`units`: the units the answer names, lead first — the clause's list, or the units its running
+    text charges together with the task asked ("浙大儿院和浙大妇产科医院需负责…"), which all answer,
+    not the first alone as "the lead"."""
     lead = clause.lead_unit
     alias = dict(clause.aliases).get(lead)
-    together = charged_together(clause)
-    if len(together) > 1 and together[0] == lead:
+    if not clause.units and len(units) > 1:
         if lang == "en":
-            names = [name(u, lang, en) for u in together]
+            names = [name(u, lang, en) for u in units]
             return (f"The plan charges {', '.join(names[:-1])} and {names[-1]} together with this task "
                     f"(the text names {lead} first). Source: {where(clause, doc, lang)}.")
-        return f"由{'、'.join(together)}共同承担（原文首列{lead}）。出处：{where(clause, doc, lang)}。"
+        return f"由{'、'.join(units)}共同承担（原文首列{lead}）。出处：{where(clause, doc, lang)}。"
     if lang == "en":
         s = f"The lead unit is {name(lead, lang, en)}"
         s += f" (also named {alias})" if alias else ""
@@ -113,8 +106,10 @@ def counterparts_note(others: list[Clause], lang: str, en: EnName) -> str:
     return f"同一项目另见：{'；'.join(parts)}。"
 
 
-def units_answer(clause: Clause, doc: Doc, lang: str, en: EnName) -> str:
-    listed = [name(u, lang, en) for u in clause.units or charged_together(clause) or (clause.lead_unit,)]
+def units_answer(clause: Clause, doc: Doc, lang: str, en: EnName, units: Sequence[str] = ()) -> str:
+    """`units`: as for `lead_answer` (the clause's list when empty); the standing rule's implied
+    units are added from the clause."""
+    listed = [name(u, lang, en) for u in units or clause.units or (clause.lead_unit,)]
     implied = [name(u, lang, en) for u in clause.implied_units]
     if not clause.units:  # named in running text, not in a responsibility list
         return (f"Charged in the plan's text: {'; '.join(listed)}. Source: {where(clause, doc, lang)}."

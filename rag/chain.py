@@ -989,21 +989,22 @@ class Assistant:
                         and matched.get(clause.id, "\0") not in sentence):
                     continue  # (产前诊断中心, not 儿童区域医疗中心) — unless that very sentence matched best
             if group:  # the clause names its lead in running text: answer from that sentence
-                units, clause = group
+                named, clause = group
             else:
-                units = clause.units or (clause.lead_unit,)
+                named = clause.units or (clause.lead_unit,)
             c = self._cite(clause, A.responsibility_quote(clause))
             if not c:
                 continue
             doc = self.docs[clause.doc]
             cites = [c]
+            units = named
             if not group and q.intent == "units" and clause.implied_units:
                 units = (*units, *clause.implied_units)
                 if clause.doc in self._standing_rules:
                     rc = self._cite(*self._standing_rules[clause.doc])
                     cites += [rc] if rc else []
-            text = (A.units_answer(clause, doc, q.language, self.en) if q.intent == "units"
-                    else A.lead_answer(clause, doc, q.language, self.en))
+            text = (A.units_answer(clause, doc, q.language, self.en, named) if q.intent == "units"
+                    else A.lead_answer(clause, doc, q.language, self.en, named))
             if not group and (other := [o for o in self._counterparts.get(clause.id, ())
                                         if o.lead_unit != clause.lead_unit]):
                 # "高水平县级强院提档改革项目": the body lists 市卫生健康委 first, 附件2 区县卫生健康局
@@ -1271,7 +1272,7 @@ class Assistant:
             # the head noun: after the last 的 or list mark, before a verb ("多少个学科跻身…前十": 学科;
             # "多少名国家级、省级名中医": 省级名中医)
             # (a verb inside a list of modifiers, "几家管理规范、能复制的示范单位", leaves the noun after 的)
-            head = (re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[0] or m.group(1))[-1]
+            head = (re.split(r"[的、和]", _COUNTED_VERB.split(m.group(1))[0])[-1]
                     or re.split(r"[的、和]", m.group(1))[-1] or m.group(1))
             noun = self._words(head)
             if unseen := self._unseen(noun):  # "多少名队员": a noun no clause writes is counted by none
