@@ -164,6 +164,10 @@ _QUALIFIERS = (
     {"tcm": re.compile(r"中医(?:医)?院|\bTCM hospitals?\b|\bChinese medicine hospitals?\b", re.I),
      "general": re.compile(r"综合医院|\bgeneral hospitals?\b", re.I)},
 )
+# "provincial" alone names the tier ("provincial famous TCM doctors") unless it names a plan or a
+# body; the search topic drops plan names only in part ("the provincial [medical resources FYP]").
+_PROVINCIAL = re.compile(r"\bprovincial\b(?! (?:[\w'-]+ ){0,4}(?:plans?|FYP|opinions?|programme)\b|"
+                         r" (?:health commission|government|people's government)\b)", re.I)
 _EXPLICIT = {"private"}  # the plans are about public bodies: a figure for private ones must say so
 
 
@@ -1132,6 +1136,8 @@ class Assistant:
         asked_parties = _tiers(q.topic)
         if q.script != "zh":  # a tier the question says in English overrides its names' (三级… asked of secondary)
             asked_parties = tuple(own or named for own, named in zip(asked_parties, _tiers(asked_for), strict=True))
+            if not asked_parties[0] and _PROVINCIAL.search(q.text):
+                asked_parties = (frozenset({"province"}), *asked_parties[1:])
         ranks = set(_RANK.findall(q.topic))
         not_rate = bool(_NOT_RATE.search(q.text))
         asked_rate = None if not_rate else _RATE.search(q.text)

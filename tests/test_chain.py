@@ -785,6 +785,15 @@ def test_tiers_said_in_english_and_the_national_tier(assistant):
     assert b.targets[0]["value"] == "3名", b.answer
 
 
+def test_provincial_alone_is_a_tier_unless_it_names_a_plan(assistant):
+    a = _verified(assistant, assistant.ask("2021 provincial hospital plan: how many new provincial famous TCM doctors?"))
+    assert a.targets[0]["value"] == "60名", a.answer  # 省级名中医, not the 3 全国名中医 of the same sentence
+    # "the provincial medical resources FYP" names the plan: the national-level figure is asked
+    b = _verified(assistant, assistant.ask(
+        "How many national-level TCM clinical teaching demo centres does the provincial medical resources FYP hope to get selected?"))
+    assert b.targets[0]["value"] == "1-2个", b.answer
+
+
 def test_ordinals_are_not_asked_about_and_a_word_inside_a_longer_one_is_not_unseen(assistant):
     from rag.analyse import analyse
 
