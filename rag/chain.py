@@ -144,6 +144,7 @@ _NOT_RATE = re.compile(r"\b(?:not|rather than|instead of|as opposed to)\s+(?:a\s
                        r"(?:1,?000|thousand|10,?000|ten thousand|capita|head)\b|\babsolute (?:count|number|figure|total)\b|"
                        r"(?:而非|不是|不要|非)每(?:千|万|百)", re.I)
 _AMOUNT = re.compile(r"(?:量|数量|总数|人数|次数|个数)$")  # a unitless figure of these is a count
+_SHARE_WORDS = frozenset({"占比", "比例", "比重"})  # each says "a share": one matches another
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 # Who a figure is for: a question about one tier or ownership is not answered by a figure for
 # another ("民营医院床位占比" is not "县级公立医院…床位占比"; 县级 is not 省级三甲).
@@ -1175,6 +1176,8 @@ class Assistant:
                     continue  # "前10的学科" asked: the 前3 figure beside it counts other subjects
                 ctx = self._target_tokens(t, wants_count)
                 match = sum(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in words & ctx)
+                if (said := words & _SHARE_WORDS) and ctx & _SHARE_WORDS and not said & ctx:
+                    match += max(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in said)  # 比重 asked, 占比 written
                 # Of two indicators that both cover the question, the one naming less else wins
                 # ("城乡医保…报销比例" over "城镇职工和城乡医保…报销比例（城镇职工）").
                 match -= LOOSENESS * sum(idf(w) for w in self._indicator_tokens(t.indicator) - named)
@@ -1252,6 +1255,8 @@ class Assistant:
             forms = self._zh_forms.get(term, ())
             if any(f in best.evidence or self._indicator_tokens(f) <= context for f in forms):
                 covered |= asked & self._indicator_tokens(term)  # glossary names: fixed text, cached
+        if asked & _SHARE_WORDS and context & _SHARE_WORDS:
+            covered |= asked & _SHARE_WORDS
         for w in asked - covered:  # "ICU" said in English: covered by 重症监护 in the target's sentence
             if w.isascii() and idf(w) and any(f in best.evidence for zh in self.glossary.expand_en(w)
                                                for f in self._zh_forms.get(zh, (zh,))):

@@ -785,6 +785,15 @@ def test_tiers_said_in_english_and_the_national_tier(assistant):
     assert b.targets[0]["value"] == "3名", b.answer
 
 
+def test_a_share_asked_as_bizhong_matches_one_written_as_zhanbi(assistant):
+    # 比重, 占比 and 比例 all say "a share": 县级公立医院中三级医院占比 answers "三级医院比重"
+    a = _verified(assistant, assistant.ask("县一级的公立医院里头，三级医院比重2025年要达到多少？"))
+    assert (a.targets[0]["clause_id"], a.targets[0]["value"]) == ("001/附件/15", "22%"), a.answer
+    # and outranks a row that writes 比重 but is another share (管理费用占…费用总额的比重)
+    b = _verified(assistant, assistant.ask("湖州三级公立医院的比重，2025年要到多少？"))
+    assert (b.targets[0]["clause_id"], b.targets[0]["value"]) == ("002/附件1/5", "50%"), b.answer
+
+
 def test_provincial_alone_is_a_tier_unless_it_names_a_plan(assistant):
     a = _verified(assistant, assistant.ask("2021 provincial hospital plan: how many new provincial famous TCM doctors?"))
     assert a.targets[0]["value"] == "60名", a.answer  # 省级名中医, not the 3 全国名中医 of the same sentence
