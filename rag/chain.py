@@ -24,6 +24,7 @@ from .analyse import (
     _CITIES,
     _FIRST_LISTED,
     _LEAD,
+    _NOT_RESULT,
     _UNITS,
     MAX_QUESTION_CHARS,
     PlanTitles,
@@ -1143,6 +1144,7 @@ class Assistant:
         not_rate = bool(_NOT_RATE.search(q.text))
         asked_rate = None if not_rate else _RATE.search(q.text)
         per_capita = asked_rate is not None
+        results_ruled_out = bool(_NOT_RESULT.search(q.text))  # "不是实际完成的数": the year's goal only
         asked_base = _rate_base(asked_rate.group(0)) if asked_rate else None  # per 1,000 or per 10,000…
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
@@ -1157,7 +1159,7 @@ class Assistant:
                 if not q.years and (t.source == "table" or yearly) and t.role == "target" and t.year != last:
                     continue
                 # A year named without "baseline"/"actual" picks that year's cell whatever its role.
-                if t.role != q.role and not (q.role == "target" and q.years):
+                if t.role != q.role and not (q.role == "target" and q.years and not results_ruled_out):
                     continue
                 if self._other_party(t, asked_parties):
                     base["slots"]["other_party"] = True

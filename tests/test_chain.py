@@ -785,6 +785,16 @@ def test_tiers_said_in_english_and_the_national_tier(assistant):
     assert b.targets[0]["value"] == "3名", b.answer
 
 
+def test_a_result_ruled_out_is_not_asked(assistant):
+    # "the target, not the actual result": the 2020 goal of Shaoxing's review table, not what was reached
+    a = _verified(assistant, assistant.ask("Shaoxing's 2020 life expectancy goal — the target, not the actual result?"))
+    assert (a.targets[0]["value"], a.targets[0]["role"]) == ("81", "target"), a.answer
+    b = _verified(assistant, assistant.ask("绍兴2020年每千人床位数目标是多少？不是实际完成的数。"))
+    assert (b.targets[0]["value"], b.targets[0]["role"]) == ("5.83", "target"), b.answer
+    c = _verified(assistant, assistant.ask("绍兴2020年每千人床位数实际完成了多少？"))
+    assert c.targets[0]["role"] == "result", c.answer
+
+
 def test_a_share_asked_as_bizhong_matches_one_written_as_zhanbi(assistant):
     # 比重, 占比 and 比例 all say "a share": 县级公立医院中三级医院占比 answers "三级医院比重"
     a = _verified(assistant, assistant.ask("县一级的公立医院里头，三级医院比重2025年要达到多少？"))
