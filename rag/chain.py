@@ -1022,6 +1022,11 @@ class Assistant:
                           citations=tuple(cites), **base)
         return None
 
+    def _pieces_in(self, word: str, context: frozenset[str] | set[str]) -> bool:
+        """Every piece of a compound word is in `context` (县级医院: 县级 and 医院, in 区县级三级公立医院)."""
+        pieces = [p for p in self.searcher.tokenizer(word, fixed=True) if p != word]
+        return sum(map(len, pieces)) >= len(word) and set(pieces) <= context
+
     def _inline_group(self, clause: Clause, q: Query, words: set[str]) -> tuple[tuple[str, ...], Clause] | None:
         """The units a clause charges in running text with the task the question names.
 
@@ -1309,7 +1314,7 @@ class Assistant:
             # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.
             said = self._words(q.topic).union(*(self._words(c, fixed=True) for c in base["slots"]["exact"]))
             rarest = max(asked & said, key=lambda w: (idf(w), w), default=None)  # not a loose name's
-            if rarest is not None and idf(rarest) > 0 and rarest not in covered:
+            if rarest is not None and idf(rarest) > 0 and rarest not in covered and not self._pieces_in(rarest, context):
                 return None
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:

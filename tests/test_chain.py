@@ -785,6 +785,16 @@ def test_tiers_said_in_english_and_the_national_tier(assistant):
     assert b.targets[0]["value"] == "3名", b.answer
 
 
+def test_an_english_questions_rarest_name_is_matched_by_its_pieces(assistant):
+    # "county hospitals" is 县级医院, which 区县级三级公立医院占比 writes as 县级 … 医院: not a missing word
+    a = _verified(assistant, assistant.ask(
+        "Huzhou wants its county hospitals upgraded. What share of district/county public hospitals should be grade 3 in 2025?"))
+    assert a.found and a.targets[0]["value"] == "40%", a.answer
+    # a word that is not cut into pieces (医护比 is 医护 and 比) still has to be there
+    b = assistant.ask("What doctor-to-nurse ratio should public hospitals reach by 2025 under the provincial hospital plan?")
+    assert not b.found, b.answer
+
+
 def test_a_result_ruled_out_is_not_asked(assistant):
     # "the target, not the actual result": the 2020 goal of Shaoxing's review table, not what was reached
     a = _verified(assistant, assistant.ask("Shaoxing's 2020 life expectancy goal — the target, not the actual result?"))
