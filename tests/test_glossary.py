@@ -247,6 +247,9 @@ def test_expand_en_matching_rules(glossary):
     assert glossary.expand_en("How do I file a question?") == []
     assert "艾滋病" not in glossary.expand_en("financial aid")  # word boundary, no "AIDS"→"aid"
     assert glossary.expand_en("Huzhou, Huzhou and Huzhou") == ["湖州"]
+    # "expected" is how a target is asked ("what rate is expected in 2023"), not the table's 预期性
+    assert "预期性" not in glossary.expand_en("what project start rate is expected in 2023?")
+    assert "预期性" in glossary.expand_en("is it a non-binding indicator?")
 
 
 def test_how_many_says_number_of(glossary):
