@@ -1314,7 +1314,9 @@ class Assistant:
             # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.
             said = self._words(q.topic).union(*(self._words(c, fixed=True) for c in base["slots"]["exact"]))
             rarest = max(asked & said, key=lambda w: (idf(w), w), default=None)  # not a loose name's
-            if rarest is not None and idf(rarest) > 0 and rarest not in covered and not self._pieces_in(rarest, context):
+            # (an annex row is one project: a word anywhere in it describes each of its figures)
+            row = self._words(best_clause.text, fixed=True) if best_clause.kind == "task_row" else frozenset()
+            if rarest is not None and idf(rarest) > 0 and rarest not in covered | row and not self._pieces_in(rarest, context):
                 return None
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:

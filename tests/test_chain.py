@@ -795,6 +795,12 @@ def test_an_english_questions_rarest_name_is_matched_by_its_pieces(assistant):
     assert not b.found, b.answer
 
 
+def test_a_word_anywhere_in_an_annex_row_describes_its_figure(assistant):
+    # 附件2/9 is one project: 电子病历 ("EMR") is in its row, not in the sentence of its 80% start rate
+    a = _verified(assistant, assistant.ask("Huzhou's EMR-based smart hospital upgrade: 2023 project start rate?"))
+    assert (a.targets[0]["clause_id"], a.targets[0]["value"]) == ("002/附件2/9", "80%"), a.answer
+
+
 def test_a_result_ruled_out_is_not_asked(assistant):
     # "the target, not the actual result": the 2020 goal of Shaoxing's review table, not what was reached
     a = _verified(assistant, assistant.ask("Shaoxing's 2020 life expectancy goal — the target, not the actual result?"))
