@@ -139,7 +139,9 @@ _PLAN_BEFORE = re.compile(r"(?:opinions?|plan|programme)[\s(（]*$|(?:方案|意
 # "24年", "到25年": a year of the plans' decade written short — not "3年", "20年以上", "10年时间".
 _SHORT_YEAR = re.compile(r"(?<![\d.])(19|2\d|30)年(?!以上|以内|以下|内|左右|时间|来|多|之)")
 _BASELINE = re.compile(r"基线|基期|基数|起点|baseline|starting (?:point|value)", re.I)
-# "the target, not the actual result", "不要实际完成值": what is ruled out is not what is asked.
+# "the target, not the actual result", "不要实际完成值": what is ruled out is not what is asked;
+# "lab and imaging results" (检查检验结果) are not a plan's results.
+_TEST_RESULTS = re.compile(r"\b(?:test|lab|laboratory|imaging|exam|examination|diagnostic|check-?up|screening)\s+results\b", re.I)
 _NOT_RESULT = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+|an?\s+)?(?:actual\s+)?(?:results?|outcomes?|achieved\b[\w\s]{0,20})|"
                          r"(?:不要|不是|不看|不用|并非|而非|非)\s*(?:那个)?实际(?:完成|达到|做到)?(?:的)?(?:值|数|情况|数值)?", re.I)
 _RESULT = re.compile(r"完成情况|(?<!不是)(?<!非)实际(?:完成|达到|做到|值|情况)|完成了|做到了|(?<!not )(?<!not the )actual|achieved|(?<![\w-])(?<!research )results?\b",
@@ -382,7 +384,7 @@ def analyse(question: str, titles: PlanTitles | None = None) -> Query:
     if intent == "general" and years and not _OPEN_WORD.search(text):
         intent = "target"  # "Huzhou 2025: new provincial key clinical specialties?"
     role = ("baseline" if _BASELINE.search(text) else
-            "result" if _RESULT.search(_NOT_RESULT.sub(" ", text)) else "target")
+            "result" if _RESULT.search(_TEST_RESULTS.sub(" ", _NOT_RESULT.sub(" ", text))) else "target")
     m = _ELSEWHERE.search(text) if len(cities) < 2 and not _HOME.search(text) else None
     m = m or (_NATIONAL.search(text) if not docs else None)
     return Query(

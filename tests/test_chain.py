@@ -811,6 +811,17 @@ def test_a_result_ruled_out_is_not_asked(assistant):
     assert c.targets[0]["role"] == "result", c.answer
 
 
+
+def test_lab_and_imaging_results_are_not_a_plans_results(assistant):
+    from rag.analyse import analyse
+
+    # "mutual recognition of test results" (检查检验结果互认) asks a goal, not what was achieved
+    a = _verified(assistant, assistant.ask(
+        "Huzhou 2024 target: share of public hospitals in mutual recognition of lab and imaging results?"))
+    assert (a.targets[0]["clause_id"], a.targets[0]["role"]) == ("002/附件3/10", "target"), a.answer
+    assert analyse("Shaoxing 2020 results for life expectancy?").role == "result"
+
+
 def test_a_share_asked_as_bizhong_matches_one_written_as_zhanbi(assistant):
     # 比重, 占比 and 比例 all say "a share": 县级公立医院中三级医院占比 answers "三级医院比重"
     a = _verified(assistant, assistant.ask("县一级的公立医院里头，三级医院比重2025年要达到多少？"))
