@@ -195,6 +195,8 @@ def test_en_via_alias_and_unknown_names(glossary):
         # officials' English for two mechanisms (session 10)
         ("the 'one pledge plus three systems' mechanism", {"一承诺三制度"}),
         ("price linkage between county hospitals and primary care", {"医疗服务价格联动机制"}),
+        # Huzhou's five-star clinics, asked by their English name (their 20家 each, not the 17 centres beside them)
+        ("how many five-star antenatal clinics in 2023?", {"五星级孕产和儿童保健门诊"}),
     ],
 )
 def test_expand_en_finds_the_chinese_terms(glossary, question, expected):
