@@ -1150,6 +1150,9 @@ class Assistant:
         asked_rate = None if not_rate else _RATE.search(q.text)
         per_capita = asked_rate is not None
         results_ruled_out = bool(_NOT_RESULT.search(q.text))  # "不是实际完成的数": the year's goal only
+        # A share asked in one word (比重) and written in another (占比) matches once, at the asked word's weight.
+        share_asked = words & _SHARE_WORDS
+        share_weight = max((idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in share_asked), default=0.0)
         asked_base = _rate_base(asked_rate.group(0)) if asked_rate else None  # per 1,000 or per 10,000…
         for rank, clause in enumerate(ranked[:TOP_K]):
             # No year asked: a table row answers with its last goal, not its first milestone.
@@ -1183,8 +1186,8 @@ class Assistant:
                     continue  # "前10的学科" asked: the 前3 figure beside it counts other subjects
                 ctx = self._target_tokens(t, wants_count)
                 match = sum(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in words & ctx)
-                if (said := words & _SHARE_WORDS) and ctx & _SHARE_WORDS and not said & ctx:
-                    match += max(idf(w) * (1.0 if w in named else ALIAS_WEIGHT) for w in said)  # 比重 asked, 占比 written
+                if share_asked and ctx & _SHARE_WORDS and not share_asked & ctx:
+                    match += share_weight
                 # Of two indicators that both cover the question, the one naming less else wins
                 # ("城乡医保…报销比例" over "城镇职工和城乡医保…报销比例（城镇职工）").
                 match -= LOOSENESS * sum(idf(w) for w in self._indicator_tokens(t.indicator) - named)
@@ -1314,9 +1317,9 @@ class Assistant:
             # is missing ("two cancers" → 两癌), a figure of something else merely shares the rest.
             said = self._words(q.topic).union(*(self._words(c, fixed=True) for c in base["slots"]["exact"]))
             rarest = max(asked & said, key=lambda w: (idf(w), w), default=None)  # not a loose name's
-            # (an annex row is one project: a word anywhere in it describes each of its figures)
-            row = self._words(best_clause.text, fixed=True) if best_clause.kind == "task_row" else frozenset()
-            if rarest is not None and idf(rarest) > 0 and rarest not in covered | row and not self._pieces_in(rarest, context):
+            if rarest is not None and idf(rarest) > 0 and rarest not in covered and not self._pieces_in(rarest, context) and not (
+                    # an annex row is one project: a word anywhere in it describes each of its figures
+                    best_clause.kind == "task_row" and rarest in self._words(best_clause.text, fixed=True)):
                 return None
         picked = [(best, best_clause)]
         if not q.docs and not base["slots"]["filter"]:
