@@ -935,10 +935,14 @@ class Assistant:
         that never mentions 鸿雁计划 leads another task)."""
         if not things:
             return True
-        got = sum(w for t, w in things.items() if self._writes(clause, t))
+        got = self._thing_weight(clause, things)
         if english:  # glossary names for English words are looser ("ambulance care" → 救护车): one will do
             return got > 0
         return got >= THING_SHARE * sum(things.values())
+
+    def _thing_weight(self, clause: Clause, things: dict[str, float]) -> float:
+        """The rarity-weighted sum of the named things the clause writes."""
+        return sum(w for t, w in things.items() if self._writes(clause, t))
 
     @staticmethod
     def _for_each_counted(q: Query, t: Target) -> bool:
@@ -973,7 +977,11 @@ class Assistant:
             """An English question's first clause, clearly closest in meaning (EN_LEAD_DENSE)."""
             if q.script != "en" or clause is not ranked[0] or clause.id not in dense:
                 return False
-            rival = max((dense.get(c.id, 0.0) for c in ranked[1:5] if c.lead_unit), default=0.0)
+            # A clause that writes less of what the question names is no rival (国家区域医疗中心 but
+            # not 肿瘤, beside the clause that writes both)
+            own = self._thing_weight(clause, things)
+            rival = max((dense.get(c.id, 0.0) for c in ranked[1:5]
+                         if c.lead_unit and self._thing_weight(c, things) >= own), default=0.0)
             return dense[clause.id] >= EN_LEAD_DENSE and dense[clause.id] - rival >= EN_LEAD_MARGIN
 
         for clause in ranked[:5]:

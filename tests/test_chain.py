@@ -119,10 +119,24 @@ def test_inline_lead_picked_by_the_task_the_question_names(assistant):
     for q, lead in [("重度抑郁症中西医临床协作试点由哪家医院牵头？", "省立同德医院"),
                     ("Which hospital led the lupus pilot project?", "省新华医院"),
                     ("省级医疗资源配置规划里，心理危机干预基地依托哪家医院建设？", "省立同德医院"),
-                    ("Which hospital must build the national cancer regional medical centre in the medical resources plan?", "省肿瘤医院")]:
+                    ("Which hospital must build the national cancer regional medical centre in the medical resources plan?", "省肿瘤医院"),
+                    # the general hospitals' clause (国家区域医疗中心, no 肿瘤) is closer in meaning
+                    # but writes less of what is asked: no rival to the cancer hospital's clause
+                    ("Which hospital owns the job of developing the national regional medical centre for oncology"
+                     " under the provincial medical resources plan?", "省肿瘤医院")]:
         a = _verified(assistant, assistant.ask(q))
         assert a.found and a.lead_unit == lead, q
         assert lead in a.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    "国家医学中心和国家区域医疗中心建设工作由哪些省级医院承担？",
+    "Which provincial general hospitals take on the national medical centre work?"])
+def test_hospitals_taking_on_their_share_are_all_named(assistant, question):
+    # 003/三/（一）/2/—1: "浙医一院、浙医二院、邵逸夫医院和省人民医院承担相应的国家医学中心…"
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and a.units == ("浙医一院", "浙医二院", "邵逸夫医院", "省人民医院")
+    assert a.citations[0].clause_id == "003/三/（一）/2/—1" and "承担相应的" in a.citations[0].quote
 
 
 @pytest.mark.parametrize("question", [

@@ -93,6 +93,15 @@ def test_inline_leads_by_host_and_by_charge_with_scope():
     assert leads[2][2] == leads[3][2]  # two hospitals charged with one task share its scope
 
 
+def test_units_taking_on_their_share_of_a_task_are_charged_with_it():
+    # 003 省级综合医院: "承担相应的…工作" without 需 charges every hospital listed before it
+    text = "除具备省级医院一般功能定位外，浙医一院、浙医二院和省人民医院承担相应的国家医学中心建设工作。"
+    leads = extract_inline_leads(text)
+    assert [u for u, *_ in leads] == ["浙医一院", "浙医二院", "省人民医院"]
+    assert {scope for *_, scope in leads} == {"相应的国家医学中心建设工作。"}
+    assert extract_inline_leads("支持承担国家区域医学中心建设任务的省级医院提质扩容。") == []
+
+
 def test_every_unit_of_a_listed_overall_lead():
     # 002/六/（二） 部门联动: both bureaus lead overall; neither is a "lead hospital" noun
     text = "市财政局、市卫生健康委发挥牵头抓总作用，加强统筹协调和监督指导。推动县域医共体牵头医院提标扩能。"

@@ -129,6 +129,8 @@ def test_003_inline_leads(clauses):
     assert clauses["003/三/（四）/4"].lead_unit == "省肿瘤医院"
     leads = [u for u, *_ in clauses["003/一/（一）/—4"].inline_leads]
     assert leads == ["省中医院", "省立同德医院", "省新华医院"]
+    leads = [u for u, *_ in clauses["003/三/（一）/2/—1"].inline_leads]
+    assert leads == ["浙医一院", "浙医二院", "邵逸夫医院", "省人民医院"]
 
 
 def test_003_headings_and_footnote(clauses):
