@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -123,13 +124,16 @@ PARAPHRASES = sorted((REPO / "evals" / "paraphrases").glob("*.jsonl"))
 @pytest.mark.parametrize("path", PARAPHRASES, ids=lambda p: p.stem)
 def test_paraphrases_reword_dev_items_only(path, splits, clauses_by_id):
     # Each item rewords one dev item ("<dev id>-pa"/"-pb") for the same answer; none may carry a
-    # held-out question's fact, and each is grounded like any other item.
+    # held-out question's fact, and each is grounded like any other item. A reword in the other
+    # language says so before the dev id ("en-x-zh-target-020-pa"), so its id names its language.
     items = load_questions(path)
     dev = {q["id"]: q for q in splits["dev"]}
     held = {q["question"] for q in splits["heldout"]}
     assert items and check_questions(items, clauses_by_id) == []
     for q in items:
-        src = dev.get(q["id"][:-3])
+        src_id = re.sub(r"^(?:en|zh)-x-", "", q["id"])
+        assert src_id == q["id"] or not src_id.startswith(q["lang"] + "-"), q["id"]
+        src = dev.get(src_id[:-3])
         assert q["id"][-3:] in ("-pa", "-pb") and src is not None, q["id"]
         assert (q["kind"], q["gold"], q["clause_id"]) == (src["kind"], src["gold"], src["clause_id"]), q["id"]
         assert q["question"] not in held and q["question"] != src["question"], q["id"]
