@@ -23,10 +23,10 @@ _UNITS = re.compile(
     r"shares? responsibility|who implements|every (?:responsible )?(?:unit|department)|"
     r"(?:bodies|units|departments|agencies) (?:implement|carry out|deliver)|"
     # every unit, or the list in its order: 单位有哪些, 哪几家, 依次列出, 按文件顺序, "in listed order"
-    r"(?:单位|部门)(?:都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原文|原)?(?:原来)?的?顺序|依次是|"
+    r"(?:单位|部门)(?:一共|总共|共|都)?有哪些|哪几(?:家|个)(?:单位|部门|机构)|哪几家(?=来|实施|负责|承担|落实|执行)|(?:全部|依次|逐一)列出|按(?:文件|原文|原)?(?:原来)?的?顺序|依次是|"
     r"哪(?:些|几个|几家)主体|列出(?:.{0,30})(?:单位|部门)|由哪(?:些|几(?:个|家))|"
     r"\bin (?:the )?(?:listed )?order\b|\bin the order (?:listed|given)\b|"
-    r"\bwhich (?:other )?(?:departments|units|bodies|agencies|bureaus|organi[sz]ations)\b(?! leads?\b)",
+    r"\bwhich (?:other )?(?:departments|units|bodies|agencies|bureaus|organi[sz]ations|entities|institutions)\b(?! leads?\b)",
     re.I,
 )
 _LEAD = re.compile(
@@ -37,7 +37,9 @@ _LEAD = re.compile(
     r"\bwhat(?:'s| is| does| do) (?:the )?[\w&' -]{3,60}?(?:bureau|department|commission|office|administration|"
     r"committee|hospital|government)s? (?:doing|do)\b|"
     r"\blead(?:s|ing)?\b|in charge|responsible for|takes? the lead|which (?:[\w-]+ ){0,2}?(?:department|unit|agency|"
-    r"body|bureau|office|hospital|authority)|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
+    r"body|bureau|office|hospital|authority|entity|organi[sz]ation|institution)|\baccountable\b|\b(?:main|primary) responsib|"
+    # the hospital a task is built on (依托省中医院争创…): "依托哪家医院", "所依托的医院为", "… 依托医院"
+    r"依托(?:的是)?(?:哪(?!几)|谁)|依托的?(?:医院|单位)(?:为|是)|依托医院\s*[?？]?\s*$|who (?:is )?(?:responsible|handles|owns|runs|drives)|implementing (?:body|unit|agency)|"
     r"who (?:spearheads|heads|coordinates|oversees|manages|is accountable|is tasked)|point (?:agency|department)|"
     r"who (?:should|do|can) (?:i|we) (?:contact|ask|talk to)|"
     r"who(?:'s| is)? (?:carr(?:y|ies) (?:it |this |that )?out|implements?|delivers?|(?:is )?doing (?:it|this))|"
@@ -267,7 +269,10 @@ def detect_script(text: str) -> str:
 
 
 # "lead"/"牵头" naming a kind of hospital, not who leads: "医共体牵头医院", "leading public hospitals".
-_LEAD_NOUN = re.compile(r"牵头医院|\blead(?:ing)? (?:(?:public|general|tertiary|county|city) )*hospitals?\b", re.I)
+# Asked at the end ("胃癌协作试点 牵头医院", "… lead hospital?"), the noun is what is asked: which one.
+_LEAD_NOUN = re.compile(r"牵头医院(?!\s*(?:是(?:哪|谁)|[?？]?\s*$))|"
+                        r"\bleading (?:(?:public|general|tertiary|county|city) )*hospitals?\b|"
+                        r"\blead (?:(?:public|general|tertiary|county|city) )*hospitals?\b(?!\s*[?]?\s*$)", re.I)
 
 
 # The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").

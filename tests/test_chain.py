@@ -974,6 +974,18 @@ def test_number_of_asks_a_target_and_a_rank_said_in_words_is_the_plans_rank(assi
     ("How widespread should day surgery be by 2025?", "target"),
     ("How should county health alliances be run?", "general"),
     ("Whose job is it to run performance appraisal of public hospitals?", "lead_unit"),
+    ("Which entity is accountable for the county hospital task in the Huzhou schedule?", "lead_unit"),
+    ("huzhou medical service price linkage mechanism main responsible unit", "lead_unit"),
+    ("Which entities are tasked with the high-level health talent effort?", "units"),
+    ("负责综合监管的单位一共有哪些？", "units"),
+    # the noun asked at the end is the question; inside it, a kind of hospital
+    ("省级医疗资源配置规划 胃癌中西医临床协作试点 牵头医院", "lead_unit"),
+    ("gastric cancer integrated medicine national pilot, lead hospital", "lead_unit"),
+    ("医共体牵头医院的县域就诊率目标是多少？", "target"),
+    ("Huzhou 2025: EMR level target for the leading public hospitals?", "target"),
+    # the hospital a task is built on: one asked is its lead; 哪几家 asks every one
+    ("现代化意见 中医 国家区域医疗中心 依托医院", "lead_unit"),
+    ("中医方面争创国家区域医疗中心所依托的医院为？", "lead_unit"),
 ])
 def test_ways_of_asking_for_the_lead_or_every_unit(question, intent):
     from rag.analyse import detect_intent
@@ -1437,6 +1449,18 @@ def test_which_members_are_not_the_responsible_units():
     # 哪几家 asks every unit only beside 单位/实施/负责…: a group's member hospitals are not its list
     assert detect_intent("湖州城市医疗集团的成员单位具体是哪几家？") != "units"
     assert detect_intent("城市医疗集团建设由哪几家实施？") == "units"
+    assert detect_intent("新组建的那3支国家紧急医疗救援队分别依托哪几家省级医院？") != "lead_unit"
+
+
+@pytest.mark.parametrize(("question", "lead", "clause"), [
+    ("省级医疗资源配置规划 胃癌中西医临床协作试点 牵头医院", "省中医院", "003/一/（一）/—4"),
+    ("请问《关于推进浙江省卫生健康现代化建设的实施意见》中，中医方面争创国家区域医疗中心所依托的医院为？",
+     "省中医院", "001/二/（七）/1"),
+    ("huzhou citywide maternal-child health alliance demo project lead hospital", "市妇保院", "002/附件2/3"),
+])
+def test_the_lead_or_host_hospital_asked_as_a_noun(assistant, question, lead, clause):
+    a = _verified(assistant, assistant.ask(question))
+    assert (a.lead_unit, a.citations[0].clause_id) == (lead, clause), a.answer
 
 
 @pytest.mark.parametrize(("question", "value"), [
