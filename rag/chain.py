@@ -214,7 +214,7 @@ _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几
                     # how it is counted or which document says it, not what: "按…计算", "每100名", "现代化意见"
                     "按 按照 计算 每 名 意见".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\bschedule\b|\brollout\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
-_META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|date|issued|(?:印发|发布)(?!的)", re.I)
+_META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|\bdated?\b|\bissued\b|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}
 _REVERSE = re.compile(
     r"(?:牵头|挑头|负责)(?:了)?(?:负责)?(?:[^，。？?]{0,20}的)?(?:是)?(?:哪些|什么|几项|哪项|哪条|哪个任务)|"

@@ -208,6 +208,13 @@ def test_structural_references_pin_the_clause(assistant):
     assert "浙政办发〔2021〕74号" in a.answer
     b = _verified(assistant, assistant.ask("省公立医院高质量发展实施方案是哪天印发的？"))
     assert "2021年12月20日" in b.answer
+    c = _verified(assistant, assistant.ask("On what date was the Huzhou demonstration plan issued?"))
+    assert "2023-10-16" in c.answer
+    # "update" is not "date": a lead question written for a progress update is a lead question
+    d = _verified(assistant, assistant.ask("Drafting our emergency care update on the Huzhou demonstration project: for the"
+                                           " annex item merging pre-hospital emergency care with in-hospital treatment,"
+                                           " who is the lead unit?"))
+    assert d.lead_unit == "市卫生健康委" and d.citations[0].clause_id == "002/附件2/7", d.answer
 
 
 @pytest.mark.parametrize("question", [
