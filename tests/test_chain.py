@@ -1488,6 +1488,9 @@ def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, quest
      "000/二/（二）/4"),
     # "方案中医院党建": 中 is "in the plan", not the 中 of 中医院 (a TCM hospital)
     ("省里方案中医院党建那块（院科两优德医双强），谁挑头？", "省卫生健康委", "000/二/（六）/1"),
+    # "integrated county health networks" are the 健共体, not the primary care 网底 ("health network")
+    ("In the Huzhou plan's task schedule, the item about strengthening the integrated county health networks"
+     " across every county — who is the lead body?", "区县卫生健康局", "002/附件2/2"),
 ])
 def test_lead_asked_in_staff_words(assistant, question, lead, clause):
     a = _verified(assistant, assistant.ask(question))
