@@ -206,13 +206,17 @@ _ASKING_FOR_UNITS = (_LEAD, _UNITS, _FIRST_LISTED)
 _FILLER = re.compile(r"(?:这|那|哪|一|每)一?(?:项|条|块|行|件|摊|套|边|份|些|个|部分|方面|类)")
 # Words of a question that ask, or name the plan's period, rather than name what is asked about.
 _ASKING = frozenset("要 多少 是 的 了 吗 呢 有 达到 目标 要求 几个 什么 哪些 定 设 多久 最少 至少 需要 应该 "
-                    "十四 十四五 四五 十三五 规划 方案 "
+                    "十四 十四五 四五 十三 十三五 三五 规划 方案 原定 回顾 "
                     # where in a plan, not what: "指标表里", "那张表", "主要指标表"; jieba's 年定 ("2023年定多少")
-                    "表 表里 表中 表格 指标表 主要指标 指标体系 那张 附件 年定 到 里 % ％ "
+                    "表 表里 表中 表格 指标表 主要指标 指标体系 那张 张表 那 附件 年定 到 里 % ％ "
                     # "目标值定的多少": jieba's search mode also cuts 标值
                     "目标值 标值 数值 "
                     # how it is counted or which document says it, not what: "按…计算", "每100名", "现代化意见"
-                    "按 按照 计算 每 名 意见".split())
+                    "按 按照 计算 每 名 意见 "
+                    # the indicator table by its name, and where it lists one: "重点指标所列", "2025年应达到"
+                    "重点指标 所列 列 所 年应 应 "
+                    # courtesy and the asker's errand: "烦请告知", "领导让我查", "想确认一下"
+                    "请 请问 烦请 告知 麻烦 劳驾 帮忙 查 我查 查一下 确认 一下 想 我 我们 咱 咱们 领导 让".split())
 _TABLE_WORDS = re.compile(r"\btables?\b|\bannex|\bschedule\b|\brollout\b|\brow\b|表\s*\d|(?:指标|计划|目标|任务|一览)表|表格|附件", re.I)
 _META_QUESTION = re.compile(r"文号|发文字号|document number|落款|日期|哪天|when was|\bdated?\b|\bissued\b|(?:印发|发布)(?!的)", re.I)
 _META_TERMS = {"浙江", "湖州", "绍兴", "全国", "牵头单位", "责任单位", "目标", "医院", "指标"}

@@ -1479,6 +1479,17 @@ def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, quest
     assert a.targets[0]["value"] == value, a.answer
 
 
+@pytest.mark.parametrize(("question", "value", "clause"), [
+    ("烦请告知：卫生健康现代化重点指标所列中医药发展指数，2025年应达到的数值。", "82", "001/附件/31"),
+    ("领导让我查绍兴十四五规划里回顾十三五的那张表：2020年人均期望寿命原定目标是多少岁？", "81", "004/表1/1"),
+])
+def test_courtesy_and_the_askers_errand_are_not_what_is_asked(assistant, question, value, clause):
+    # 烦请告知, 领导让我查, 重点指标所列, 那张表, 原定: none is a word the figure's clause must write
+    a = _verified(assistant, assistant.ask(question))
+    assert a.found and [t["value"] for t in a.targets] == [value], a.answer
+    assert a.citations[0].clause_id == clause
+
+
 @pytest.mark.parametrize(("question", "lead", "clause"), [
     # each hospital's own scope in a clause charging several: 皮肤病 weighs more than 科研
     ("皮肤病看病和科研这块，省里交给哪家医院？", "省皮肤病医院", "003/三/（一）/2/—3"),
