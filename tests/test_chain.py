@@ -1481,7 +1481,8 @@ def test_the_kind_of_figure_asked_picks_among_a_clauses_figures(assistant, quest
 
 @pytest.mark.parametrize(("question", "value", "clause"), [
     ("烦请告知：卫生健康现代化重点指标所列中医药发展指数，2025年应达到的数值。", "82", "001/附件/31"),
-    ("领导让我查绍兴十四五规划里回顾十三五的那张表：2020年人均期望寿命原定目标是多少岁？", "81", "004/表1/1"),
+    ("领导让我查绍兴卫生健康十四五规划里回顾十三五的那张表：2020年人均期望寿命原定目标是多少岁？（不是实际完成值）",
+     "81", "004/表1/1"),
 ])
 def test_courtesy_and_the_askers_errand_are_not_what_is_asked(assistant, question, value, clause):
     # 烦请告知, 领导让我查, 重点指标所列, 那张表, 原定: none is a word the figure's clause must write
