@@ -125,7 +125,7 @@ def extract_inline_leads(text: str) -> list[tuple[str, str, str]]:
     """Units given a task in running text, as (unit, sentence, scope).
 
     Three ways the plans say it: "省肿瘤医院牵头，建立…" / "省中医院牵头的胃癌、…", "依托省立同德医院
-    …推进…基地建设" and "浙大口腔医院需承担…任务". `sentence` is the quote; `scope` is the part
+    …推进…基地建设" and "浙大口腔医院需承担…任务" (or, without 需, "浙医一院…和省人民医院承担相应的…工作"). `sentence` is the quote; `scope` is the part
     of it that names the task, so a question can pick among several leads in one clause.
     "牵头医院"/"牵头单位" (a lead hospital as a noun), "列第一…为牵头单位" and generic hosts
     ("依托高水平综合医院") are not leads.
