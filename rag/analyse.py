@@ -270,9 +270,9 @@ def detect_script(text: str) -> str:
 
 # "lead"/"牵头" naming a kind of hospital, not who leads: "医共体牵头医院", "leading public hospitals".
 # Asked at the end ("胃癌协作试点 牵头医院", "… lead hospital?"), the noun is what is asked: which one.
-_LEAD_NOUN = re.compile(r"牵头医院(?!\s*(?:是(?:哪|谁)|[?？]?\s*$))|"
-                        r"\bleading (?:(?:public|general|tertiary|county|city) )*hospitals?\b|"
-                        r"\blead (?:(?:public|general|tertiary|county|city) )*hospitals?\b(?!\s*[?]?\s*$)", re.I)
+_HOSPITAL_KIND = r"(?:(?:public|general|tertiary|county|city) )*hospitals?\b"
+_LEAD_NOUN = re.compile(rf"牵头医院(?!\s*(?:是(?:哪|谁)|[?？]?\s*$))|\bleading {_HOSPITAL_KIND}|"
+                        rf"\blead {_HOSPITAL_KIND}(?!\s*[?]?\s*$)", re.I)
 
 
 # The unit listed first is the lead ("排第一的责任方是谁", "责任单位里排第一的是谁").

@@ -979,14 +979,15 @@ class Assistant:
 
         def meant(clause: Clause) -> bool:
             """An English question's first clause, clearly closest in meaning (EN_LEAD_DENSE)."""
-            if q.script != "en" or clause is not ranked[0] or clause.id not in dense:
+            if (q.script != "en" or clause is not ranked[0] or clause.id not in dense
+                    or dense[clause.id] < EN_LEAD_DENSE):
                 return False
             # A clause that writes less of what the question names is no rival (国家区域医疗中心 but
             # not 肿瘤, beside the clause that writes both)
             own = self._thing_weight(clause, things)
             rival = max((dense.get(c.id, 0.0) for c in ranked[1:5]
                          if c.lead_unit and self._thing_weight(c, things) >= own), default=0.0)
-            return dense[clause.id] >= EN_LEAD_DENSE and dense[clause.id] - rival >= EN_LEAD_MARGIN
+            return dense[clause.id] - rival >= EN_LEAD_MARGIN
 
         for clause in ranked[:5]:
             # A clause with a unit list that shares little with the question is not its answer.
